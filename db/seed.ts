@@ -1,0 +1,18 @@
+import { loadConfig } from '../src/config';
+import { createDb } from '../src/platform/db';
+import { seedReferenceData } from './schema';
+
+async function main(): Promise<void> {
+  const db = createDb(loadConfig().databaseUrl, 2);
+  try {
+    await seedReferenceData(db);
+    console.log('Reference data is in place.');
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

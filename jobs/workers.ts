@@ -1,0 +1,72 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { JobDeps, QueueName } from '../src/platform/queue';
+import { queuePrefix } from '../src/platform/queue';
+import { jobsByQueue } from './registry';
+
+export interface RunningWorkers {
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+const CONCURRENCY: Record<QueueName, number> = { production: 1, collection: 2, cards: 4, maintenance: 1 };
+
+/**
+ * Starts one BullMQ worker per queue. A job whose name has no handler, or whose payload does not fit
+ * its schema, fails at once without retries: running it again cannot help.
+ */
+export function startWorkers(
+  deps: JobDeps,
+  options: { queues?: QueueName[]; redisUrl: string },
+): RunningWorkers {
+  const registry = jobsByQueue();
+  const workers: Worker[] = [];
+  const connections: Redis[] = [];
+  for (const [queue, jobs] of registry) {
+    if (options.queues && !options.queues.includes(queue)) continue;
+    if (jobs.size === 0) continue;
+    const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    connections.push(connection);
+    connection.on('error', (err: Error) =>
+      deps.logger.warn({ err: { message: err.message }, queue }, 'worker redis error'),
+    );
+    const worker = new Worker(
+      queue,
+      async (job) => {
+        const def = jobs.get(job.name);
+        if (!def) throw new UnrecoverableError(`No handler for job ${job.name} on queue ${queue}`);
+        const checked = def.payload.validate(job.data as unknown) as { error?: Error; value: unknown };
+        const { error, value } = checked;
+        if (error) throw new UnrecoverableError(`Invalid payload for ${job.name}: ${error.message}`);
+        const started = Date.now();
+        const result = await def.handle(value, deps, {
+          updateProgress: (p) => job.updateProgress(p),
+          attemptsMade: job.attemptsMade,
+        });
+        deps.logger.info({ queue, job: job.name, jobId: job.id, ms: Date.now() - started }, 'job completed');
+        return result;
+      },
+      {
+        connection,
+        prefix: queuePrefix(deps.config.queuePrefix),
+        concurrency: CONCURRENCY[queue],
+        autorun: true,
+      },
+    );
+    worker.on('failed', (job, err) =>
+      deps.logger.warn(
+        { queue, job: job?.name, jobId: job?.id, err: { message: err.message } },
+        'job failed',
+      ),
+    );
+    worker.on('error', (err) => deps.logger.warn({ queue, err: { message: err.message } }, 'worker error'));
+    workers.push(worker);
+  }
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(connections.map((c) => c.quit().catch(() => undefined)));
+    },
+  };
+}

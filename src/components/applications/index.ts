@@ -1,0 +1,15 @@
+export {
+  ApplicationsService,
+  namedApplicationProblem,
+  holdsNamedCard,
+  B_CARD_MIN_AGE,
+  GUARDIAN_BELOW_AGE,
+  type ApplyInput,
+} from './service';
+export { PickupService, type PickupHooks } from './pickup';
+export { applicationRoutes } from './routes';
+export { ApplicationErrors } from './errors';
+export { applicationView, applicationAuditView, type ApplicationView } from './view';
+export { receiptDates, ReceiptDateCalculator } from './receipt-dates';
+export * as applicationsRepository from './repository';
+export type { ApplicationRecord, NamedCardType } from './repository';

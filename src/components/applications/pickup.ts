@@ -1,0 +1,139 @@
+import { recordAudit } from '../../platform/audit';
+import { asOperator, type RequestContext } from '../../platform/context';
+import { ageOn, localDate, type Clock } from '../../platform/dates';
+import { inTransaction, type Db, type Trx } from '../../platform/db';
+import { CommonErrors, raise } from '../../platform/errors';
+import { maskIdNumber } from '../../platform/masking';
+import type { PiiVault } from '../../platform/pii';
+import { cardsRepository } from '../cards';
+import { examineIdNumber, residentsRepository } from '../residents';
+import { ApplicationErrors } from './errors';
+import * as repo from './repository';
+import { applicationAuditView } from './view';
+import { GUARDIAN_BELOW_AGE } from './service';
+
+export const AGENT_MIN_AGE = 18;
+
+export interface PickupInput {
+  receiptNo: string;
+  idNumber: string;
+  agent?: { name: string; idNumber: string; relation: string };
+}
+
+export interface PickupResult {
+  applicationNo: string;
+  card: { cardNo: string; type: string; status: 'active'; validUntil: string };
+}
+
+/** Hooks run inside the pickup transaction, for what other components do when a card is handed over. */
+export interface PickupHooks {
+  onCollected(
+    trx: Trx,
+    ctx: RequestContext,
+    event: { cardDbId: number; replacesCardDbId: number | null; at: Date },
+  ): Promise<void>;
+}
+
+/** Handing a produced card over at the counter of the receipt's centre (领卡). */
+export class PickupService {
+  constructor(
+    private readonly db: Db,
+    private readonly vault: PiiVault,
+    private readonly clock: Clock,
+    private readonly hooks: PickupHooks[] = [],
+  ) {}
+
+  async collect(input: PickupInput, ctx: RequestContext): Promise<PickupResult> {
+    const operator = asOperator(ctx);
+    const now = this.clock.now();
+    const today = localDate(now);
+    return inTransaction(this.db, async (trx) => {
+      const receipt = await repo.findReceipt(trx, input.receiptNo);
+      if (!receipt) raise(ApplicationErrors.RECEIPT_NOT_FOUND);
+      const app = await repo.findByDbId(trx, receipt.applicationDbId, { forUpdate: true });
+      if (!app) raise(ApplicationErrors.RECEIPT_NOT_FOUND);
+      if (receipt.centre !== operator.centre)
+        raise(ApplicationErrors.WRONG_CENTRE, `该卡在${receipt.centre}服务中心领取`);
+      if (app.status === 'collected') raise(ApplicationErrors.ALREADY_COLLECTED);
+      if (app.status === 'submitted' || app.status === 'in_production')
+        raise(ApplicationErrors.NOT_READY, `预计可领卡日期 ${receipt.expectedReadyDate}`);
+      if (app.status !== 'ready') raise(CommonErrors.INVALID_STATE, `申领状态为 ${app.status}`);
+
+      const holder = await residentsRepository.findByDbId(trx, app.residentDbId);
+      if (!holder || !this.vault.lookupHash(input.idNumber).equals(holder.idNumberHash))
+        raise(ApplicationErrors.IDENTITY_MISMATCH);
+      if (input.agent) {
+        const agentFacts = examineIdNumber(input.agent.idNumber, today);
+        if (typeof agentFacts === 'string' || ageOn(agentFacts.birthDate, today) < AGENT_MIN_AGE)
+          raise(ApplicationErrors.AGENT_UNDERAGE);
+      }
+      if (ageOn(holder.birthDate, today) < GUARDIAN_BELOW_AGE) {
+        const guardianHash = holder.guardianIdHash;
+        if (
+          !input.agent ||
+          !guardianHash ||
+          !this.vault.lookupHash(input.agent.idNumber).equals(guardianHash)
+        ) {
+          raise(ApplicationErrors.GUARDIAN_REQUIRED);
+        }
+      }
+
+      const card = await cardsRepository.findByApplication(trx, app.dbId, { forUpdate: true });
+      if (!card || card.status !== 'produced')
+        raise(CommonErrors.INVALID_STATE, '卡片状态异常，请联系管理员');
+      // the old card gives up its slot first: the unique key on live named cards is checked row by row
+      for (const hook of this.hooks)
+        await hook.onCollected(trx, ctx, {
+          cardDbId: card.dbId,
+          replacesCardDbId: card.replacesCardDbId,
+          at: now,
+        });
+      await cardsRepository.updateCard(trx, card.dbId, { status: 'active', collectedAt: now }, now);
+      await repo.updateApplication(
+        trx,
+        app.dbId,
+        {
+          status: 'collected',
+          collectedAt: now,
+          collectedByOperator: operator.id,
+          pickupAgentName: input.agent?.name ?? null,
+          pickupAgentIdMasked: input.agent ? maskIdNumber(input.agent.idNumber) : null,
+          pickupAgentIdSealed: input.agent ? this.vault.seal(input.agent.idNumber) : null,
+          pickupAgentRelation: input.agent?.relation ?? null,
+        },
+        now,
+      );
+      const by = input.agent
+        ? { agent: { idNumber: maskIdNumber(input.agent.idNumber), relation: input.agent.relation } }
+        : { agent: null };
+      await recordAudit(
+        trx,
+        ctx,
+        [
+          {
+            action: 'application.collected',
+            entityType: 'application',
+            entityId: app.applicationNo,
+            before: applicationAuditView(app),
+            after: applicationAuditView(
+              { ...app, status: 'collected' },
+              { cardNo: card.cardNo, centre: operator.centre, ...by },
+            ),
+          },
+          {
+            action: 'card.collected',
+            entityType: 'card',
+            entityId: card.cardNo,
+            before: { status: card.status },
+            after: { status: 'active', applicationNo: app.applicationNo },
+          },
+        ],
+        now,
+      );
+      return {
+        applicationNo: app.applicationNo,
+        card: { cardNo: card.cardNo, type: card.type, status: 'active', validUntil: card.validUntil },
+      };
+    });
+  }
+}

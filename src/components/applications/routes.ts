@@ -1,0 +1,81 @@
+import { operators, route } from '../../platform/routes';
+import type { ApplyInput, ApplicationsService } from './service';
+import type { PickupInput, PickupService } from './pickup';
+import { applicationParams, applyBody, listApplicationsQuery, pickupBody, receiptParams } from './schemas';
+
+export function applicationRoutes(applications: ApplicationsService, pickups: PickupService) {
+  return [
+    route<ApplyInput>({
+      method: 'post',
+      path: '/applications',
+      summary: '申领记名卡（B卡或记名C卡），出具领卡回执',
+      tag: 'applications',
+      access: operators('counter'),
+      body: applyBody,
+      success: 201,
+      async handle({ body, ctx }, res) {
+        res.status(201).json(await applications.apply({ ...body, bank: body.bank || undefined }, ctx));
+      },
+    }),
+    route<unknown, { status?: string; centre?: string; cursor?: string; limit: number }>({
+      method: 'get',
+      path: '/applications',
+      summary: '按状态和服务中心列出申领',
+      tag: 'applications',
+      access: operators('counter', 'admin'),
+      query: listApplicationsQuery,
+      success: 200,
+      async handle({ query }, res) {
+        res.json(await applications.list(query));
+      },
+    }),
+    route<unknown, unknown, { applicationNo: string }>({
+      method: 'get',
+      path: '/applications/:applicationNo',
+      summary: '查看申领',
+      tag: 'applications',
+      access: operators('counter', 'admin'),
+      params: applicationParams,
+      success: 200,
+      async handle({ params }, res) {
+        res.json(await applications.get(params.applicationNo));
+      },
+    }),
+    route<unknown, unknown, { applicationNo: string }>({
+      method: 'post',
+      path: '/applications/:applicationNo/cancel',
+      summary: '撤销尚未制卡的申领（已收费用记为退款）',
+      tag: 'applications',
+      access: operators('counter'),
+      params: applicationParams,
+      success: 200,
+      async handle({ params, ctx }, res) {
+        res.json(await applications.cancel(params.applicationNo, ctx));
+      },
+    }),
+    route<unknown, unknown, { receiptNo: string }>({
+      method: 'get',
+      path: '/receipts/:receiptNo',
+      summary: '补打领卡回执',
+      tag: 'applications',
+      access: operators('counter'),
+      params: receiptParams,
+      success: 200,
+      async handle({ params }, res) {
+        res.json(await applications.byReceipt(params.receiptNo));
+      },
+    }),
+    route<PickupInput>({
+      method: 'post',
+      path: '/pickups',
+      summary: '凭领卡回执和身份证领卡（可代领、监护人领）',
+      tag: 'applications',
+      access: operators('counter'),
+      body: pickupBody,
+      success: 200,
+      async handle({ body, ctx }, res) {
+        res.json(await pickups.collect(body, ctx));
+      },
+    }),
+  ];
+}

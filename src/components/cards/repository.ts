@@ -1,0 +1,216 @@
+import type { Conn } from '../../platform/db';
+import { inSavepoint, isDuplicateKey } from '../../platform/db';
+import { randomDigits, withLuhn } from '../../platform/numbers';
+
+export type CardType = 'B' | 'C_NAMED' | 'C_ANON';
+export type CardStatus = 'produced' | 'active' | 'temp_lost' | 'lost' | 'replaced' | 'cancelled' | 'sealed';
+
+export interface CardRecord {
+  dbId: number;
+  cardNo: string;
+  type: CardType;
+  status: CardStatus;
+  residentDbId: number | null;
+  bank: string | null;
+  applicationDbId: number | null;
+  replacesCardDbId: number | null;
+  centre: string;
+  producedAt: Date;
+  validUntil: string;
+  collectedAt: Date | null;
+}
+
+interface Row {
+  id: number | string;
+  card_no: string;
+  type: CardType;
+  status: CardStatus;
+  resident_id: number | string | null;
+  bank: string | null;
+  application_id: number | string | null;
+  replaces_card_id: number | string | null;
+  centre_code: string;
+  produced_at: Date;
+  valid_until: string;
+  collected_at: Date | null;
+}
+
+const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
+
+function fromRow(r: Row): CardRecord {
+  return {
+    dbId: Number(r.id),
+    cardNo: r.card_no,
+    type: r.type,
+    status: r.status,
+    residentDbId: num(r.resident_id),
+    bank: r.bank,
+    applicationDbId: num(r.application_id),
+    replacesCardDbId: num(r.replaces_card_id),
+    centre: r.centre_code,
+    producedAt: r.produced_at,
+    validUntil: r.valid_until,
+    collectedAt: r.collected_at,
+  };
+}
+
+const COLUMNS = [
+  'id',
+  'card_no',
+  'type',
+  'status',
+  'resident_id',
+  'bank',
+  'application_id',
+  'replaces_card_id',
+  'centre_code',
+  'produced_at',
+  'valid_until',
+  'collected_at',
+];
+
+/** Card numbers: 8 random digits and a Luhn digit; never sequential, never reused (cards are never deleted). */
+export function newCardNumber(): string {
+  return withLuhn(randomDigits(8, true));
+}
+
+export interface NewCard {
+  type: CardType;
+  status: CardStatus;
+  residentDbId: number | null;
+  bank: string | null;
+  applicationDbId: number | null;
+  replacesCardDbId: number | null;
+  centre: string;
+  producedAt: Date;
+  validUntil: string;
+  collectedAt: Date | null;
+}
+
+/** Inserts a card under a fresh number; a clash with an existing number draws another. */
+export async function insertCard(conn: Conn, card: NewCard): Promise<CardRecord> {
+  for (let attempt = 0; ; attempt++) {
+    const cardNo = newCardNumber();
+    try {
+      const ids = await inSavepoint(conn, async (sp): Promise<number[]> =>
+        sp('cards').insert({
+          card_no: cardNo,
+          type: card.type,
+          status: card.status,
+          resident_id: card.residentDbId,
+          bank: card.bank,
+          application_id: card.applicationDbId,
+          replaces_card_id: card.replacesCardDbId,
+          centre_code: card.centre,
+          produced_at: card.producedAt,
+          valid_until: card.validUntil,
+          collected_at: card.collectedAt,
+          created_at: card.producedAt,
+          updated_at: card.producedAt,
+        }),
+      );
+      return { ...card, dbId: Number(ids[0]), cardNo };
+    } catch (err) {
+      if (!isDuplicateKey(err, 'cards_card_no') || attempt >= 5) throw err;
+    }
+  }
+}
+
+export async function findByCardNo(
+  conn: Conn,
+  cardNo: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<CardRecord | undefined> {
+  const q = conn('cards').where('card_no', cardNo).first(COLUMNS);
+  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
+  return row ? fromRow(row) : undefined;
+}
+
+export async function findByDbId(
+  conn: Conn,
+  dbId: number,
+  opts: { forUpdate?: boolean } = {},
+): Promise<CardRecord | undefined> {
+  const q = conn('cards').where('id', dbId).first(COLUMNS);
+  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
+  return row ? fromRow(row) : undefined;
+}
+
+export async function findByApplication(
+  conn: Conn,
+  applicationDbId: number,
+  opts: { forUpdate?: boolean } = {},
+): Promise<CardRecord | undefined> {
+  const q = conn('cards').where('application_id', applicationDbId).first(COLUMNS);
+  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
+  return row ? fromRow(row) : undefined;
+}
+
+export async function findReplacementOf(conn: Conn, cardDbId: number): Promise<CardRecord | undefined> {
+  const row = (await conn('cards')
+    .where('replaces_card_id', cardDbId)
+    .orderBy('id', 'desc')
+    .first(COLUMNS)) as Row | undefined;
+  return row ? fromRow(row) : undefined;
+}
+
+export async function cardNoOf(conn: Conn, dbId: number): Promise<string | undefined> {
+  const row = (await conn('cards').where('id', dbId).first('card_no')) as { card_no: string } | undefined;
+  return row?.card_no;
+}
+
+/** Every named card the resident has ever had, newest first. */
+export async function cardsOfResident(conn: Conn, residentDbId: number): Promise<CardRecord[]> {
+  const rows = (await conn('cards')
+    .where('resident_id', residentDbId)
+    .orderBy('id', 'desc')
+    .select(COLUMNS)) as Row[];
+  return rows.map(fromRow);
+}
+
+export async function liveNamedCardOf(conn: Conn, residentDbId: number): Promise<CardRecord | undefined> {
+  const row = (await conn('cards')
+    .where('resident_id', residentDbId)
+    .whereIn('type', ['B', 'C_NAMED'])
+    .whereIn('status', ['produced', 'active', 'temp_lost'])
+    .first(COLUMNS)) as Row | undefined;
+  return row ? fromRow(row) : undefined;
+}
+
+export async function hasEverHadNamedCard(conn: Conn, residentDbId: number): Promise<boolean> {
+  return (
+    (await conn('cards').where('resident_id', residentDbId).whereIn('type', ['B', 'C_NAMED']).first('id')) !==
+    undefined
+  );
+}
+
+export async function updateCard(
+  conn: Conn,
+  dbId: number,
+  changes: { status?: CardStatus; collectedAt?: Date },
+  at: Date,
+): Promise<void> {
+  await conn('cards')
+    .where('id', dbId)
+    .update({
+      ...(changes.status ? { status: changes.status } : {}),
+      ...(changes.collectedAt ? { collected_at: changes.collectedAt } : {}),
+      updated_at: at,
+    });
+}
+
+export interface CardFunctionRow {
+  code: string;
+  status: 'inactive' | 'active' | 'suspended';
+}
+
+export async function functionsOfCard(conn: Conn, cardDbId: number): Promise<CardFunctionRow[]> {
+  return (await conn('card_functions')
+    .where('card_id', cardDbId)
+    .select('code', 'status')) as CardFunctionRow[];
+}
+
+export async function countCards(conn: Conn): Promise<number> {
+  const row = (await conn('cards').count({ n: '*' }).first()) as { n: number | string };
+  return Number(row.n);
+}

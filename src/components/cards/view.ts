@@ -1,0 +1,51 @@
+import type { Conn } from '../../platform/db';
+import { maskIdNumber, maskName } from '../../platform/masking';
+import type { PiiVault } from '../../platform/pii';
+import { functionsRepository } from '../functions';
+import { residentsRepository } from '../residents';
+import * as repo from './repository';
+import type { CardRecord } from './repository';
+
+export interface CardView {
+  cardNo: string;
+  type: string;
+  status: string;
+  holder?: { name: string; idNumber: string };
+  bank?: string;
+  functions: Array<{ code: string; status: 'inactive' | 'active' | 'suspended' }>;
+  validUntil: string;
+  replaces?: string;
+  replacedBy?: string;
+}
+
+/** A card as the counter and the call centre see it: the holder masked, every allowed function listed. */
+export async function cardView(conn: Conn, card: CardRecord, vault: PiiVault): Promise<CardView> {
+  const [catalogue, stored, resident, replaces, replacement] = await Promise.all([
+    functionsRepository.catalogue(conn),
+    repo.functionsOfCard(conn, card.dbId),
+    card.residentDbId === null ? undefined : residentsRepository.findByDbId(conn, card.residentDbId),
+    card.replacesCardDbId === null ? undefined : repo.cardNoOf(conn, card.replacesCardDbId),
+    repo.findReplacementOf(conn, card.dbId),
+  ]);
+  const statusByCode = new Map(stored.map((f) => [f.code, f.status]));
+  return {
+    cardNo: card.cardNo,
+    type: card.type,
+    status: card.status,
+    ...(resident
+      ? {
+          holder: {
+            name: maskName(resident.name),
+            idNumber: maskIdNumber(vault.open(resident.idNumberSealed)),
+          },
+        }
+      : {}),
+    ...(card.bank ? { bank: card.bank } : {}),
+    functions: catalogue
+      .filter((f) => f.cardTypes.includes(card.type))
+      .map((f) => ({ code: f.code, status: statusByCode.get(f.code) ?? 'inactive' })),
+    validUntil: card.validUntil,
+    ...(replaces ? { replaces } : {}),
+    ...(replacement ? { replacedBy: replacement.cardNo } : {}),
+  };
+}

@@ -1,0 +1,42 @@
+import { operators, route } from '../../platform/routes';
+import { Joi } from '../../platform/validation';
+import type { FeeItem } from './repository';
+import type { FeeScheduleService } from './schedule';
+
+const isoDay = Joi.string()
+  .pattern(/^\d{4}-\d{2}-\d{2}$/)
+  .isoDate();
+
+export function feeRoutes(schedule: FeeScheduleService) {
+  return [
+    route<unknown, { on?: string }>({
+      method: 'get',
+      path: '/fee-schedule',
+      summary: '查看生效的收费标准',
+      tag: 'fees',
+      access: operators('counter', 'call_center', 'admin', 'auditor'),
+      query: Joi.object({ on: isoDay }),
+      success: 200,
+      async handle({ query }, res) {
+        res.json({ items: await schedule.inForce(query.on), nextCursor: null });
+      },
+    }),
+    route<{ item: FeeItem; amountFen: number; effectiveFrom: string; documentNo: string }>({
+      method: 'post',
+      path: '/fee-schedule',
+      summary: '录入物价部门的收费标准',
+      tag: 'fees',
+      access: operators('admin'),
+      body: Joi.object({
+        item: Joi.string().valid('replacement', 'exchange', 'anonymous_issue').required(),
+        amountFen: Joi.number().integer().strict().min(0).max(100000000).required(),
+        effectiveFrom: isoDay.required(),
+        documentNo: Joi.string().trim().min(1).max(60).required(),
+      }),
+      success: 201,
+      async handle({ body, ctx }, res) {
+        res.status(201).json(await schedule.add(body, ctx));
+      },
+    }),
+  ];
+}

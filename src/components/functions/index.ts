@@ -1,0 +1,2 @@
+export * as functionsRepository from './repository';
+export type { FunctionDef } from './repository';

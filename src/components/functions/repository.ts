@@ -1,0 +1,50 @@
+import type { Conn } from '../../platform/db';
+
+export interface FunctionDef {
+  code: string;
+  name: string;
+  scope: 'nationwide' | 'local';
+  cardTypes: string[];
+  availability: 'open' | 'planned';
+}
+
+interface Row {
+  code: string;
+  name: string;
+  scope: 'nationwide' | 'local';
+  card_types: string;
+  availability: 'open' | 'planned';
+}
+
+const toDef = (r: Row): FunctionDef => ({
+  code: r.code,
+  name: r.name,
+  scope: r.scope,
+  cardTypes: r.card_types.split(','),
+  availability: r.availability,
+});
+
+export async function catalogue(conn: Conn): Promise<FunctionDef[]> {
+  const rows = (await conn('functions')
+    .orderBy('sort_order')
+    .select('code', 'name', 'scope', 'card_types', 'availability')) as Row[];
+  return rows.map(toDef);
+}
+
+export async function findFunction(
+  conn: Conn,
+  code: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<FunctionDef | undefined> {
+  const q = conn('functions').where({ code }).first('code', 'name', 'scope', 'card_types', 'availability');
+  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
+  return row ? toDef(row) : undefined;
+}
+
+export async function setAvailability(
+  conn: Conn,
+  code: string,
+  availability: 'open' | 'planned',
+): Promise<void> {
+  await conn('functions').where({ code }).update({ availability });
+}

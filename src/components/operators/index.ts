@@ -1,0 +1,1 @@
+export { createOperator, operatorByToken, ROLES, type NewOperator } from './service';

@@ -1,0 +1,4 @@
+export { ProductionService, ProductionErrors } from './service';
+export { productionRoutes } from './routes';
+export { produceCards } from './job';
+export * as productionRepository from './repository';

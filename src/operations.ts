@@ -1,0 +1,32 @@
+import express, { type Router } from 'express';
+import type { AppDeps } from './deps';
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    work,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref()),
+  ]);
+}
+
+/** Liveness and readiness for the load balancer and the orchestrator (no /api/v1 prefix). */
+export function operationsRouter(deps: AppDeps): Router {
+  const router = express.Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const [mysql, redis] = await Promise.all([
+      withTimeout(deps.db.raw('SELECT 1'), 2000).then(
+        () => 'ok',
+        () => 'unreachable',
+      ),
+      withTimeout(deps.redis.ping(), 2000).then(
+        () => 'ok',
+        () => 'unreachable',
+      ),
+    ]);
+    const ready = mysql === 'ok' && redis === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', mysql, redis });
+  });
+  return router;
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from './logger';
+import { AppError, CommonErrors, type ErrorSpec } from './errors';
+import { isRetryableTransactionError, mysqlErrno, MYSQL } from './db';
+
+export const PROBLEM_JSON = 'application/problem+json';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    id: string;
+  }
+}
+
+/** Keeps the caller's X-Request-Id (when it is sane) or makes one, and echoes it on every response. */
+export function requestId(): RequestHandler {
+  return (req, res, next) => {
+    const given = req.get('X-Request-Id');
+    req.id = given && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', req.id);
+    next();
+  };
+}
+
+export function sendProblem(res: Response, err: AppError, instance?: string): void {
+  if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  res
+    .status(err.status)
+    .type(PROBLEM_JSON)
+    .json({
+      type: `urn:citizen-card:problem:${err.code.toLowerCase().replaceAll('_', '-')}`,
+      title: err.title,
+      status: err.status,
+      code: err.code,
+      detail: err.detail ?? err.title,
+      ...(err.fieldErrors ? { errors: err.fieldErrors } : {}),
+      ...(instance ? { instance } : {}),
+    });
+}
+
+export function appError(spec: ErrorSpec, detail?: string, headers?: Record<string, string>): AppError {
+  return new AppError(spec.code, spec.kind, spec.title, detail, undefined, headers);
+}
+
+/** body-parser's and the database driver's failures that are the client's doing or a passing state. */
+function translate(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  const type = typeof err === 'object' && err !== null && 'type' in err ? String(err.type) : '';
+  if (type === 'entity.parse.failed') return appError(CommonErrors.MALFORMED_JSON);
+  if (type === 'entity.too.large') return appError(CommonErrors.PAYLOAD_TOO_LARGE, '请求内容不能超过100KB');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return appError(CommonErrors.UNSUPPORTED_MEDIA_TYPE);
+  }
+  if (isRetryableTransactionError(err)) return appError(CommonErrors.CONCURRENT_UPDATE);
+  const errno = mysqlErrno(err);
+  if (errno === MYSQL.DUPLICATE_KEY) return appError(CommonErrors.CONCURRENT_UPDATE);
+  if (isConnectionFailure(err))
+    return appError(CommonErrors.SERVICE_UNAVAILABLE, undefined, { 'Retry-After': '5' });
+  return undefined;
+}
+
+function isConnectionFailure(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const code = 'code' in err ? String(err.code) : '';
+  const name = 'name' in err ? String(err.name) : '';
+  const message = 'message' in err ? String(err.message) : '';
+  return (
+    ['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR'].includes(
+      code,
+    ) ||
+    name === 'KnexTimeoutError' ||
+    /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|max retries per request/i.test(
+      message,
+    )
+  );
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const known = translate(err);
+    if (res.headersSent) {
+      logger.error({ err, reqId: req.id }, 'error after the response was sent');
+      return;
+    }
+    if (known) {
+      if (known.status >= 500) logger.warn({ err, reqId: req.id }, known.code);
+      sendProblem(res, known);
+      return;
+    }
+    logger.error({ err, reqId: req.id }, 'unhandled error');
+    sendProblem(res, appError(CommonErrors.INTERNAL_ERROR, `请求编号 ${req.id}`));
+  };
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(appError(CommonErrors.NOT_FOUND, `${req.method} ${req.path}`));
+};
+
+/** A POST that carries a body must carry JSON; an HTML form or plain text gets a clear 415. */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+    next(appError(CommonErrors.UNSUPPORTED_MEDIA_TYPE, '请求内容必须是 application/json'));
+    return;
+  }
+  next();
+};

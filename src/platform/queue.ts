@@ -1,0 +1,72 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type Joi from 'joi';
+import type { Clock } from './dates';
+import type { Db } from './db';
+import type { Logger } from './logger';
+import type { PiiVault } from './pii';
+import type { Config } from '../config';
+
+export const QUEUE_NAMES = ['production', 'collection', 'cards', 'maintenance'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** What a job handler may use. Payloads carry ids only; everything else is fetched from here. */
+export interface JobDeps {
+  config: Config;
+  db: Db;
+  vault: PiiVault;
+  clock: Clock;
+  logger: Logger;
+  queues: Queues;
+}
+
+export interface JobProgress {
+  updateProgress(progress: number | object): Promise<void>;
+  attemptsMade: number;
+}
+
+export interface JobDefinition<P = unknown> {
+  name: string;
+  queue: QueueName;
+  payload: Joi.ObjectSchema<P>;
+  /** Enqueue options: a deterministic jobId collapses duplicates; attempts and backoff for retries. */
+  options(payload: P): JobsOptions;
+  handle(payload: P, deps: JobDeps, job: JobProgress): Promise<unknown>;
+}
+
+export interface Queues {
+  enqueue<P>(def: JobDefinition<P>, payload: P, extra?: JobsOptions): Promise<void>;
+  get(name: QueueName): Queue;
+  close(): Promise<void>;
+}
+
+/**
+ * BullMQ keys share one hash tag ({prefix}) so that every queue's keys land in one slot of a Redis
+ * Cluster, as BullMQ requires.
+ */
+export function queuePrefix(prefix: string): string {
+  return `{${prefix}}`;
+}
+
+export function createQueues(connection: Redis, prefix: string): Queues {
+  const queues = new Map<QueueName, Queue>();
+  const get = (name: QueueName): Queue => {
+    let q = queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection, prefix: queuePrefix(prefix), skipWaitingForReady: true });
+      queues.set(name, q);
+    }
+    return q;
+  };
+  return {
+    get,
+    async enqueue(def, payload, extra) {
+      const { error, value } = def.payload.validate(payload) as { error?: Error; value: typeof payload };
+      if (error) throw new Error(`Invalid payload for job ${def.name}: ${error.message}`);
+      await get(def.queue).add(def.name, value, { ...def.options(value), ...extra });
+    },
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+  };
+}

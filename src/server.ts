@@ -1,0 +1,44 @@
+import type { Server } from 'node:http';
+import { buildApp } from './app';
+import { loadConfig } from './config';
+import { closeDeps, openDeps } from './runtime';
+
+const SHUTDOWN_GRACE_MS = 15000;
+
+function main(): void {
+  const config = loadConfig();
+  const deps = openDeps(config, 'api');
+  const app = buildApp(deps);
+  const server: Server = app.listen(config.port, () => {
+    deps.logger.info({ port: config.port }, 'API listening');
+  });
+  server.keepAliveTimeout = 65000;
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    deps.logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    const force = setTimeout(() => {
+      deps.logger.warn('requests still running after the grace period; closing anyway');
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(() => {
+      void closeDeps(deps).finally(() => {
+        deps.logger.info('stopped');
+        process.exit(0);
+      });
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+try {
+  main();
+} catch (err: unknown) {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+}
