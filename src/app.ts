@@ -8,6 +8,7 @@ import { mountRoutes, type Gatekeeper } from './platform/mount';
 import type { RouteDef } from './platform/routes';
 import { operatorByToken } from './components/operators';
 import { applicationRoutes } from './components/applications';
+import { auditRoutes } from './components/audit';
 import { cardRoutes } from './components/cards';
 import { feeRoutes } from './components/fees';
 import { productionRoutes } from './components/production';
@@ -17,13 +18,14 @@ import { buildServices, type Services } from './services';
 
 export const API_PREFIX = '/api/v1';
 
-export function apiRoutes(services: Services): RouteDef[] {
+export function apiRoutes(services: Services, deps: AppDeps): RouteDef[] {
   return [
     ...residentRoutes(services.residents),
     ...applicationRoutes(services.applications, services.pickups),
     ...cardRoutes(services.cards),
     ...feeRoutes(services.fees),
     ...productionRoutes(services.production),
+    ...auditRoutes(deps.db),
   ] as RouteDef[];
 }
 
@@ -66,7 +68,11 @@ export function buildApp(deps: AppDeps): Express {
   app.use(API_PREFIX, express.json({ limit: '100kb', type: ['application/json', 'application/*+json'] }));
   app.use(
     API_PREFIX,
-    mountRoutes(apiRoutes(services), gatekeeper, idempotency(deps.db, deps.vault, deps.config.piiHashKey)),
+    mountRoutes(
+      apiRoutes(services, deps),
+      gatekeeper,
+      idempotency(deps.db, deps.vault, deps.config.piiHashKey),
+    ),
   );
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -7,7 +7,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE TABLE applications (
       id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
-      application_no CHAR(16) NOT NULL,
+      application_no CHAR(20) NOT NULL,
       resident_id BIGINT UNSIGNED NOT NULL,
       card_type VARCHAR(8) NOT NULL,
       bank VARCHAR(20) NULL,

@@ -25,8 +25,13 @@ export const REDACTED_PATHS = [
   'key',
 ];
 
-export function createLogger(options: { level: string; file?: string; name?: string }): Logger {
-  const streams: pino.StreamEntry[] = [{ stream: process.stdout }];
+export function createLogger(options: {
+  level: string;
+  file?: string;
+  name?: string;
+  stdout?: boolean;
+}): Logger {
+  const streams: pino.StreamEntry[] = options.stdout === false ? [] : [{ stream: process.stdout }];
   if (options.file) {
     fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
     streams.push({ stream: pino.destination({ dest: options.file, append: true, sync: true }) });

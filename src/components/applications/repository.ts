@@ -103,9 +103,13 @@ export type NewApplication = Omit<ApplicationRecord, 'dbId' | 'applicationNo' | 
   createdBy: string | null;
 };
 
-/** Application numbers: the day and 8 random digits; receipt numbers: 11 random digits and a Luhn digit. */
+/**
+ * Application numbers: the day, 11 random digits and a Luhn digit, so that a day of 100,000 batch
+ * applications rarely draws the same number twice (and a clash simply draws again). Receipt numbers:
+ * 11 random digits and a Luhn digit.
+ */
 export function newApplicationNumber(at: Date): string {
-  return localDate(at).replaceAll('-', '') + randomDigits(8);
+  return localDate(at).replaceAll('-', '') + withLuhn(randomDigits(11));
 }
 
 export function newReceiptNumber(): string {

@@ -5,16 +5,16 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { Workbook } from 'exceljs';
-import type { RawRow } from '../../src/components/collection/parsing/columns';
-import { BatchFileError } from '../../src/components/collection/parsing/errors';
+import type { RawRow } from '../../../src/components/collection/parsing/columns';
+import { BatchFileError } from '../../../src/components/collection/parsing/errors';
 import {
   countRows,
   detectCsvEncoding,
   detectKind,
   readBatchRows,
-} from '../../src/components/collection/parsing/reader';
+} from '../../../src/components/collection/parsing/reader';
 
-const FIXTURES = path.join(__dirname, '..', 'fixtures', 'batches');
+const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'batches');
 const SAMPLES = [
   'batch-small.csv',
   'batch-small.xlsx',
