@@ -29,7 +29,7 @@ export async function up(knex: Knex): Promise<void> {
   // A response kept for replay may hold personal data (the counter sees identity numbers), so it is sealed.
   await knex.raw(`
     CREATE TABLE idempotency_keys (
-      caller VARCHAR(40) NOT NULL,
+      caller VARCHAR(64) NOT NULL,
       idem_key VARCHAR(100) NOT NULL,
       request_hash BINARY(32) NOT NULL,
       state VARCHAR(8) NOT NULL,

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { api, idNumberFor, mobile, registerResident } from '../support/builders';
+import { harness } from '../support/harness';
+
+describe('HTTP conventions', () => {
+  it('when the JSON is malformed, then 400 MALFORMED_JSON as problem+json', async () => {
+    const res = await api('counterDL')
+      .post('/api/v1/residents')
+      .set('Content-Type', 'application/json')
+      .send('{"idNumber": ')
+      .expect(400);
+    assert.equal(res.body.code, 'MALFORMED_JSON');
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    assert.ok(res.headers['x-request-id']);
+  });
+
+  it('when the body is over 100 KB, then 413 PAYLOAD_TOO_LARGE', async () => {
+    const res = await api('counterDL')
+      .post('/api/v1/residents', { idNumber: '1', name: 'x'.repeat(200 * 1024) })
+      .expect(413);
+    assert.equal(res.body.code, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('when the body is not JSON, then 415; when it is empty, then 422', async () => {
+    const res = await api('counterDL')
+      .post('/api/v1/residents')
+      .set('Content-Type', 'text/plain')
+      .send('hello')
+      .expect(415);
+    assert.equal(res.body.code, 'UNSUPPORTED_MEDIA_TYPE');
+    const empty = await api('counterDL').post('/api/v1/residents').expect(422);
+    assert.equal(empty.body.code, 'VALIDATION_FAILED');
+  });
+
+  it('when the route is unknown, then 404 NOT_FOUND as problem+json with the caller’s request id', async () => {
+    const res = await api('counterDL').get('/api/v1/nothing-here').set('X-Request-Id', 'req-42').expect(404);
+    assert.equal(res.body.code, 'NOT_FOUND');
+    assert.equal(res.headers['x-request-id'], 'req-42');
+  });
+
+  it('when /healthz and /readyz are asked, then both answer 200 with a request id', async () => {
+    const health = await api().get('/healthz').expect(200);
+    assert.ok(health.headers['x-request-id']);
+    const ready = await api().get('/readyz').expect(200);
+    assert.deepEqual(ready.body, { status: 'ready', mysql: 'ok', redis: 'ok' });
+  });
+});
+
+describe('Idempotency-Key', () => {
+  it('when the same POST is sent twice with one key, then the same body comes back and one row is written', async () => {
+    const body = { idNumber: idNumberFor('1979-09-09'), name: '何家豪', phone: mobile(), town: '大良街道' };
+    const first = await api('counterDL')
+      .post('/api/v1/residents', body)
+      .set('Idempotency-Key', 'reg-001-a')
+      .expect(201);
+    const second = await api('counterDL')
+      .post('/api/v1/residents', body)
+      .set('Idempotency-Key', 'reg-001-a')
+      .expect(201);
+    assert.deepEqual(second.body, first.body);
+    const rows = await harness().deps.db('residents').where('public_id', first.body.id).count({ n: '*' });
+    assert.equal(Number(rows[0]!.n), 1);
+
+    const other = await api('counterDL')
+      .post('/api/v1/residents', { ...body, phone: mobile() })
+      .set('Idempotency-Key', 'reg-001-a')
+      .expect(422);
+    assert.equal(other.body.code, 'IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('when an application is retried with its key, then one application exists', async () => {
+    const resident = await registerResident({ age: 30 });
+    const body = { residentId: resident.id, cardType: 'C_NAMED', centre: 'DL' };
+    const first = await api('counterDL')
+      .post('/api/v1/applications', body)
+      .set('Idempotency-Key', `apply-${resident.id}`)
+      .expect(201);
+    const again = await api('counterDL')
+      .post('/api/v1/applications', body)
+      .set('Idempotency-Key', `apply-${resident.id}`)
+      .expect(201);
+    assert.deepEqual(again.body, first.body);
+    const view = await api('counterDL').get(`/api/v1/residents/${resident.id}`).expect(200);
+    assert.equal(view.body.applications.length, 1);
+  });
+
+  it('when the key is longer than 100 characters, then 422 naming the header', async () => {
+    const res = await api('counterDL')
+      .post('/api/v1/anonymous-cards', { quantity: 1, centre: 'DL' })
+      .set('Idempotency-Key', 'k'.repeat(101))
+      .expect(422);
+    assert.equal(res.body.errors[0].field, 'Idempotency-Key');
+  });
+});
