@@ -1,8 +1,9 @@
-import { loadConfig } from '../src/config';
+import { loadConfig, loadDotEnv } from '../src/config';
 import { createDb } from '../src/platform/db';
 import { ensureDatabase, migrate } from './schema';
 
 async function main(): Promise<void> {
+  loadDotEnv();
   const config = loadConfig();
   await ensureDatabase(config.databaseUrl);
   const db = createDb(config.databaseUrl, 2);

@@ -1,8 +1,9 @@
-import { loadConfig } from '../src/config';
+import { loadConfig, loadDotEnv } from '../src/config';
 import { createDb } from '../src/platform/db';
 import { seedReferenceData } from './schema';
 
 async function main(): Promise<void> {
+  loadDotEnv();
   const db = createDb(loadConfig().databaseUrl, 2);
   try {
     await seedReferenceData(db);

@@ -1,8 +1,9 @@
-import { loadConfig } from '../src/config';
+import { loadConfig, loadDotEnv } from '../src/config';
 import { closeDeps, openDeps } from '../src/runtime';
 import { startWorkers } from './workers';
 
 function main(): void {
+  loadDotEnv();
   const config = loadConfig();
   const deps = openDeps(config, 'worker');
   const running = startWorkers(deps, { redisUrl: config.redisUrl });

@@ -1,4 +1,4 @@
-import { loadConfig } from './config';
+import { loadConfig, loadDotEnv } from './config';
 import { createDb, type Db } from './platform/db';
 import type { OperatorRole } from './platform/context';
 import { createOperator } from './components/operators';
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  loadDotEnv();
   const config = loadConfig();
   const db = createDb(config.databaseUrl, 2);
   try {

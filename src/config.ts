@@ -93,3 +93,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolMax: Number(v.DB_POOL_MAX),
   });
 }
+
+/** Entry points (server, worker, CLI, scripts) read a local `.env` when there is one; tests never do. */
+export function loadDotEnv(file = '.env'): void {
+  try {
+    process.loadEnvFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}

@@ -1,11 +1,12 @@
 import type { Server } from 'node:http';
 import { buildApp } from './app';
-import { loadConfig } from './config';
+import { loadConfig, loadDotEnv } from './config';
 import { closeDeps, openDeps } from './runtime';
 
 const SHUTDOWN_GRACE_MS = 15000;
 
 function main(): void {
+  loadDotEnv();
   const config = loadConfig();
   const deps = openDeps(config, 'api');
   const app = buildApp(deps);
