@@ -1,12 +1,19 @@
 import type { JobDefinition, QueueName } from '../src/platform/queue';
+import { QUEUE_NAMES } from '../src/platform/queue';
+import { produceCards } from '../src/components/production';
+import { lapseTemporaryReport, sweepLapsedReports } from '../src/components/loss-reports';
+import { sealUncollected } from '../src/components/applications';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds every payload type
 type AnyJob = JobDefinition<any>;
-import { QUEUE_NAMES } from '../src/platform/queue';
-import { produceCards } from '../src/components/production';
 
 /** Every job the workers run. A queued job whose name is not here would sit forever, so start-up checks. */
-export const JOBS: ReadonlyArray<AnyJob> = [produceCards];
+export const JOBS: ReadonlyArray<AnyJob> = [
+  produceCards,
+  lapseTemporaryReport,
+  sweepLapsedReports,
+  sealUncollected,
+];
 
 export function jobsByQueue(): Map<QueueName, Map<string, AnyJob>> {
   const map = new Map<QueueName, Map<string, AnyJob>>();

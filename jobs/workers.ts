@@ -6,6 +6,7 @@ import { jobsByQueue } from './registry';
 
 export interface RunningWorkers {
   workers: Worker[];
+  schedulesReady: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,11 +63,37 @@ export function startWorkers(
     worker.on('error', (err) => deps.logger.warn({ queue, err: { message: err.message } }, 'worker error'));
     workers.push(worker);
   }
+  const schedulesReady = registerSchedules(deps, registry, options.queues);
   return {
     workers,
+    schedulesReady,
     async close() {
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(connections.map((c) => c.quit().catch(() => undefined)));
     },
   };
+}
+
+/** Timers live in Redis as job schedulers, so several workers never run one sweep twice over. */
+async function registerSchedules(
+  deps: JobDeps,
+  registry: ReturnType<typeof jobsByQueue>,
+  only?: QueueName[],
+): Promise<void> {
+  for (const [queue, jobs] of registry) {
+    if (only && !only.includes(queue)) continue;
+    for (const job of jobs.values()) {
+      if (!job.schedule) continue;
+      await deps.queues
+        .get(queue)
+        .upsertJobScheduler(
+          job.name,
+          { every: job.schedule.every },
+          { name: job.name, data: {}, opts: job.options({}) },
+        )
+        .catch((err: Error) =>
+          deps.logger.warn({ err: { message: err.message }, job: job.name }, 'schedule not registered'),
+        );
+    }
+  }
 }

@@ -9,6 +9,8 @@ import type { RouteDef } from './platform/routes';
 import { operatorByToken } from './components/operators';
 import { applicationRoutes } from './components/applications';
 import { auditRoutes } from './components/audit';
+import { functionRoutes } from './components/functions';
+import { lossReportRoutes } from './components/loss-reports';
 import { cardRoutes } from './components/cards';
 import { feeRoutes } from './components/fees';
 import { productionRoutes } from './components/production';
@@ -18,10 +20,20 @@ import { buildServices, type Services } from './services';
 
 export const API_PREFIX = '/api/v1';
 
+function actorFields(res: express.Response): { operatorId: string | null; role: string | null } {
+  const actor = res.locals?.actor as Actor | undefined;
+  return {
+    operatorId: actor?.id ?? null,
+    role: actor ? (actor.kind === 'operator' ? actor.role : actor.kind) : null,
+  };
+}
+
 export function apiRoutes(services: Services, deps: AppDeps): RouteDef[] {
   return [
     ...residentRoutes(services.residents),
-    ...applicationRoutes(services.applications, services.pickups),
+    ...applicationRoutes(services.applications, services.pickups, services.replacements),
+    ...lossReportRoutes(services.lossReports),
+    ...functionRoutes(services.functions),
     ...cardRoutes(services.cards),
     ...feeRoutes(services.fees),
     ...productionRoutes(services.production),
@@ -45,13 +57,15 @@ export function buildApp(deps: AppDeps): Express {
     pinoHttp({
       logger: deps.logger,
       genReqId: (req) => (req as express.Request).id,
-      customProps: (_req, res) => {
-        const actor = (res as express.Response).locals?.actor as Actor | undefined;
-        return {
-          operatorId: actor?.id ?? null,
-          role: actor ? (actor.kind === 'operator' ? actor.role : actor.kind) : null,
-        };
-      },
+      // who acted is known only after authentication, so it is added when the request completes
+      customSuccessObject: (_req, res, value: Record<string, unknown>) => ({
+        ...value,
+        ...actorFields(res as express.Response),
+      }),
+      customErrorObject: (_req, res, _err, value: Record<string, unknown>) => ({
+        ...value,
+        ...actorFields(res as express.Response),
+      }),
       serializers: {
         req: (req: { method: string; url: string; id: string }) => ({
           method: req.method,

@@ -1,5 +1,7 @@
 import type { AppDeps } from './deps';
-import { ApplicationsService, PickupService } from './components/applications';
+import { ApplicationsService, PickupService, ReplacementsService } from './components/applications';
+import { FunctionsService } from './components/functions';
+import { LossReportsService } from './components/loss-reports';
 import { CardsService, cardsRepository } from './components/cards';
 import { FeeScheduleService } from './components/fees';
 import { ProductionService } from './components/production';
@@ -32,6 +34,9 @@ export function buildServices(deps: AppDeps) {
     cards: new CardsService(db, vault, clock),
     fees: new FeeScheduleService(db, clock),
     production: new ProductionService(db, queues, clock),
+    replacements: new ReplacementsService(db, clock),
+    lossReports: new LossReportsService(db, vault, clock, queues, deps.config, deps.logger),
+    functions: new FunctionsService(db, vault, clock),
   };
 }
 

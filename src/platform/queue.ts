@@ -31,6 +31,8 @@ export interface JobDefinition<P = unknown> {
   payload: Joi.ObjectSchema<P>;
   /** Enqueue options: a deterministic jobId collapses duplicates; attempts and backoff for retries. */
   options(payload: P): JobsOptions;
+  /** Run on a timer by a BullMQ job scheduler (one per job, whatever the number of workers). */
+  schedule?: { every: number };
   handle(payload: P, deps: JobDeps, job: JobProgress): Promise<unknown>;
 }
 

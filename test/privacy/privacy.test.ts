@@ -7,8 +7,9 @@ import { issuedSecrets } from '../support/builders';
 // Runs after every other test file (see .mocharc.json): by now the suite has written residents,
 // applications, audit events, idempotent responses, batches and logs of every kind.
 
-const ID_LIKE = /(?<![0-9])[0-9]{17}[0-9X](?![0-9])/g;
-const MOBILE_LIKE = /(?<![0-9])1[3-9][0-9]{9}(?![0-9])/g;
+// bounded by anything but letters and digits, so runs inside UUIDs and longer numbers do not count
+const ID_LIKE = /(?<![0-9A-Za-z])[0-9]{17}[0-9X](?![0-9A-Za-z])/g;
+const MOBILE_LIKE = /(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])/g;
 
 /** Identity numbers with a valid check character, and mobiles, that stand in clear in the text. */
 function personalDataIn(text: string): string[] {

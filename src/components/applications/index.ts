@@ -6,10 +6,12 @@ export {
   GUARDIAN_BELOW_AGE,
   type ApplyInput,
 } from './service';
-export { PickupService, type PickupHooks } from './pickup';
+export { PickupService } from './pickup';
 export { applicationRoutes } from './routes';
 export { ApplicationErrors } from './errors';
 export { applicationView, applicationAuditView, type ApplicationView } from './view';
 export { receiptDates, ReceiptDateCalculator } from './receipt-dates';
 export * as applicationsRepository from './repository';
 export type { ApplicationRecord, NamedCardType } from './repository';
+export { ReplacementsService, ReplacementErrors, FREE_EXCHANGE_YEARS } from './replacements';
+export { sealUncollected } from './sealing';

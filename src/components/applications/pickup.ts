@@ -1,11 +1,11 @@
 import { recordAudit } from '../../platform/audit';
 import { asOperator, type RequestContext } from '../../platform/context';
 import { ageOn, localDate, type Clock } from '../../platform/dates';
-import { inTransaction, type Db, type Trx } from '../../platform/db';
+import { inTransaction, type Db } from '../../platform/db';
 import { CommonErrors, raise } from '../../platform/errors';
 import { maskIdNumber } from '../../platform/masking';
 import type { PiiVault } from '../../platform/pii';
-import { cardsRepository } from '../cards';
+import { cardsRepository, handOverCard } from '../cards';
 import { examineIdNumber, residentsRepository } from '../residents';
 import { ApplicationErrors } from './errors';
 import * as repo from './repository';
@@ -25,22 +25,12 @@ export interface PickupResult {
   card: { cardNo: string; type: string; status: 'active'; validUntil: string };
 }
 
-/** Hooks run inside the pickup transaction, for what other components do when a card is handed over. */
-export interface PickupHooks {
-  onCollected(
-    trx: Trx,
-    ctx: RequestContext,
-    event: { cardDbId: number; replacesCardDbId: number | null; at: Date },
-  ): Promise<void>;
-}
-
 /** Handing a produced card over at the counter of the receipt's centre (领卡). */
 export class PickupService {
   constructor(
     private readonly db: Db,
     private readonly vault: PiiVault,
     private readonly clock: Clock,
-    private readonly hooks: PickupHooks[] = [],
   ) {}
 
   async collect(input: PickupInput, ctx: RequestContext): Promise<PickupResult> {
@@ -81,14 +71,7 @@ export class PickupService {
       const card = await cardsRepository.findByApplication(trx, app.dbId, { forUpdate: true });
       if (!card || card.status !== 'produced')
         raise(CommonErrors.INVALID_STATE, '卡片状态异常，请联系管理员');
-      // the old card gives up its slot first: the unique key on live named cards is checked row by row
-      for (const hook of this.hooks)
-        await hook.onCollected(trx, ctx, {
-          cardDbId: card.dbId,
-          replacesCardDbId: card.replacesCardDbId,
-          at: now,
-        });
-      await cardsRepository.updateCard(trx, card.dbId, { status: 'active', collectedAt: now }, now);
+      await handOverCard(trx, ctx, card, now, { applicationNo: app.applicationNo });
       await repo.updateApplication(
         trx,
         app.dbId,
@@ -119,13 +102,6 @@ export class PickupService {
               { ...app, status: 'collected' },
               { cardNo: card.cardNo, centre: operator.centre, ...by },
             ),
-          },
-          {
-            action: 'card.collected',
-            entityType: 'card',
-            entityId: card.cardNo,
-            before: { status: card.status },
-            after: { status: 'active', applicationNo: app.applicationNo },
           },
         ],
         now,

@@ -305,3 +305,15 @@ export async function countApplications(conn: Conn): Promise<number> {
   const row = (await conn('applications').count({ n: '*' }).first()) as { n: number | string };
   return Number(row.n);
 }
+
+/** Ready applications whose pickup deadline has passed: the sealing job's work list. */
+export async function readyPastDeadline(conn: Conn, today: string, limit: number): Promise<number[]> {
+  const rows = (await conn('applications as a')
+    .join('receipts as r', 'r.application_id', 'a.id')
+    .where('a.status', 'ready')
+    .where('r.deadline', '<', today)
+    .orderBy('a.id')
+    .limit(limit)
+    .select('a.id')) as Array<{ id: number | string }>;
+  return rows.map((r) => Number(r.id));
+}

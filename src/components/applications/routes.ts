@@ -1,9 +1,24 @@
 import { operators, route } from '../../platform/routes';
 import type { ApplyInput, ApplicationsService } from './service';
 import type { PickupInput, PickupService } from './pickup';
-import { applicationParams, applyBody, listApplicationsQuery, pickupBody, receiptParams } from './schemas';
+import type { ExchangeReason, ReplacementsService } from './replacements';
+import type { PaymentTendered } from '../fees';
+import { cardParams } from '../cards';
+import { Joi } from '../../platform/validation';
+import {
+  applicationParams,
+  applyBody,
+  listApplicationsQuery,
+  payment,
+  pickupBody,
+  receiptParams,
+} from './schemas';
 
-export function applicationRoutes(applications: ApplicationsService, pickups: PickupService) {
+export function applicationRoutes(
+  applications: ApplicationsService,
+  pickups: PickupService,
+  replacements: ReplacementsService,
+) {
   return [
     route<ApplyInput>({
       method: 'post',
@@ -75,6 +90,40 @@ export function applicationRoutes(applications: ApplicationsService, pickups: Pi
       success: 200,
       async handle({ body, ctx }, res) {
         res.json(await pickups.collect(body, ctx));
+      },
+    }),
+    route<{ payment: PaymentTendered }, unknown, { cardNo: string }>({
+      method: 'post',
+      path: '/cards/:cardNo/replacement',
+      summary: '补卡（需要时同时办理正式挂失），按收费标准收费',
+      tag: 'cards',
+      access: operators('counter'),
+      params: cardParams,
+      body: Joi.object({ payment: payment.required() }),
+      success: 201,
+      async handle({ params, body, ctx }, res) {
+        res.status(201).json(await replacements.replace(params.cardNo, body, ctx));
+      },
+    }),
+    route<
+      { reason: ExchangeReason; waiver?: { reason: string }; payment?: PaymentTendered },
+      unknown,
+      { cardNo: string }
+    >({
+      method: 'post',
+      path: '/cards/:cardNo/exchange',
+      summary: '换卡（损坏、到期、信息变更），质量问题两年内可免费',
+      tag: 'cards',
+      access: operators('counter'),
+      params: cardParams,
+      body: Joi.object({
+        reason: Joi.string().valid('damaged', 'expired', 'info_changed').required(),
+        waiver: Joi.object({ reason: Joi.string().trim().min(1).max(200).required() }),
+        payment,
+      }),
+      success: 201,
+      async handle({ params, body, ctx }, res) {
+        res.status(201).json(await replacements.exchange(params.cardNo, body, ctx));
       },
     }),
   ];

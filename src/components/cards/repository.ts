@@ -202,15 +202,78 @@ export async function updateCard(
 export interface CardFunctionRow {
   code: string;
   status: 'inactive' | 'active' | 'suspended';
+  resumeStatus: 'inactive' | 'active' | null;
 }
 
 export async function functionsOfCard(conn: Conn, cardDbId: number): Promise<CardFunctionRow[]> {
-  return (await conn('card_functions')
+  const rows = (await conn('card_functions')
     .where('card_id', cardDbId)
-    .select('code', 'status')) as CardFunctionRow[];
+    .select('code', 'status', 'resume_status')) as Array<{
+    code: string;
+    status: CardFunctionRow['status'];
+    resume_status: CardFunctionRow['resumeStatus'];
+  }>;
+  return rows.map((r) => ({ code: r.code, status: r.status, resumeStatus: r.resume_status }));
 }
 
 export async function countCards(conn: Conn): Promise<number> {
   const row = (await conn('cards').count({ n: '*' }).first()) as { n: number | string };
   return Number(row.n);
+}
+
+/** Suspends every function the card type allows, remembering what each returns to. */
+export async function suspendFunctions(
+  conn: Conn,
+  cardDbId: number,
+  codes: string[],
+  at: Date,
+): Promise<void> {
+  if (codes.length === 0) return;
+  const current = new Map((await functionsOfCard(conn, cardDbId)).map((f) => [f.code, f.status]));
+  const rows = codes.map((code) => {
+    const was = current.get(code) ?? 'inactive';
+    return {
+      card_id: cardDbId,
+      code,
+      status: 'suspended',
+      resume_status: was === 'suspended' ? 'inactive' : was,
+      updated_at: at,
+    };
+  });
+  await conn('card_functions')
+    .insert(rows)
+    .onConflict(['card_id', 'code'])
+    .merge(['status', 'resume_status', 'updated_at']);
+}
+
+/** Puts suspended functions back to what they were. */
+export async function resumeFunctions(conn: Conn, cardDbId: number, at: Date): Promise<void> {
+  await conn('card_functions')
+    .where({ card_id: cardDbId, status: 'suspended' })
+    .update({
+      status: conn.raw('COALESCE(resume_status, ?)', ['inactive']),
+      resume_status: null,
+      updated_at: at,
+    });
+}
+
+export async function setFunctionStatus(
+  conn: Conn,
+  cardDbId: number,
+  code: string,
+  status: 'active' | 'inactive',
+  at: Date,
+): Promise<void> {
+  await conn('card_functions')
+    .insert({ card_id: cardDbId, code, status, resume_status: null, updated_at: at })
+    .onConflict(['card_id', 'code'])
+    .merge(['status', 'resume_status', 'updated_at']);
+}
+
+/** The functions a holder had switched on (or had suspended by a loss), for carrying over to a new card. */
+export async function wantedFunctionsOf(conn: Conn, cardDbId: number): Promise<string[]> {
+  const rows = await functionsOfCard(conn, cardDbId);
+  return rows
+    .filter((f) => f.status === 'active' || (f.status === 'suspended' && f.resumeStatus === 'active'))
+    .map((f) => f.code);
 }

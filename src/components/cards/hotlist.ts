@@ -1,0 +1,57 @@
+import type { Conn, Trx } from '../../platform/db';
+
+/**
+ * Appends to the hotlist that offline terminals page through. The counter row's lock is held until
+ * the caller's transaction commits, so sequence numbers are handed out in commit order.
+ */
+export async function appendHotlist(
+  trx: Trx,
+  entry: { cardDbId: number; cardNo: string; usable: boolean; reason: string; at: Date },
+): Promise<number> {
+  const row = (await trx('hotlist_counter').where('id', 1).forUpdate().first('last_seq')) as {
+    last_seq: number | string;
+  };
+  const seq = Number(row.last_seq) + 1;
+  await trx('hotlist_counter').where('id', 1).update({ last_seq: seq });
+  await trx('hotlist').insert({
+    seq,
+    card_id: entry.cardDbId,
+    card_no: entry.cardNo,
+    usable: entry.usable,
+    reason: entry.reason,
+    at: entry.at,
+  });
+  return seq;
+}
+
+export interface HotlistEntry {
+  seq: string;
+  cardNo: string;
+  usable: boolean;
+  at: Date;
+}
+
+export async function hotlistAfter(conn: Conn, afterSeq: number, limit: number): Promise<HotlistEntry[]> {
+  const rows = (await conn('hotlist')
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .select('seq', 'card_no', 'usable', 'at')) as Array<{
+    seq: number | string;
+    card_no: string;
+    usable: number;
+    at: Date;
+  }>;
+  return rows.map((r) => ({ seq: String(r.seq), cardNo: r.card_no, usable: r.usable === 1, at: r.at }));
+}
+
+export async function hotlistOfCard(
+  conn: Conn,
+  cardDbId: number,
+): Promise<Array<{ usable: boolean; reason: string }>> {
+  const rows = (await conn('hotlist')
+    .where('card_id', cardDbId)
+    .orderBy('seq')
+    .select('usable', 'reason')) as Array<{ usable: number; reason: string }>;
+  return rows.map((r) => ({ usable: r.usable === 1, reason: r.reason }));
+}

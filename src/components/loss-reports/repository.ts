@@ -1,0 +1,103 @@
+import type { Conn } from '../../platform/db';
+
+export type ReportKind = 'temporary' | 'formal';
+export type ReportStatus = 'open' | 'lifted' | 'lapsed' | 'superseded' | 'final' | 'closed';
+
+export interface LossReport {
+  dbId: number;
+  reportId: string;
+  cardDbId: number;
+  kind: ReportKind;
+  status: ReportStatus;
+  channel: string;
+  reportedAt: Date;
+  expiresAt: Date | null;
+}
+
+interface Row {
+  id: number | string;
+  report_id: string;
+  card_id: number | string;
+  kind: ReportKind;
+  status: ReportStatus;
+  channel: string;
+  reported_at: Date;
+  expires_at: Date | null;
+}
+
+const fromRow = (r: Row): LossReport => ({
+  dbId: Number(r.id),
+  reportId: r.report_id,
+  cardDbId: Number(r.card_id),
+  kind: r.kind,
+  status: r.status,
+  channel: r.channel,
+  reportedAt: r.reported_at,
+  expiresAt: r.expires_at,
+});
+
+export async function insertReport(
+  conn: Conn,
+  r: {
+    reportId: string;
+    cardDbId: number;
+    kind: ReportKind;
+    status: ReportStatus;
+    channel: string;
+    reportedBy: string;
+    at: Date;
+    expiresAt: Date | null;
+  },
+): Promise<void> {
+  await conn('loss_reports').insert({
+    report_id: r.reportId,
+    card_id: r.cardDbId,
+    kind: r.kind,
+    status: r.status,
+    channel: r.channel,
+    reported_by: r.reportedBy,
+    reported_at: r.at,
+    expires_at: r.expiresAt,
+  });
+}
+
+export async function openTemporaryReportOf(
+  conn: Conn,
+  cardDbId: number,
+  opts: { forUpdate?: boolean } = {},
+): Promise<LossReport | undefined> {
+  const q = conn('loss_reports').where({ card_id: cardDbId, kind: 'temporary', status: 'open' }).first();
+  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
+  return row ? fromRow(row) : undefined;
+}
+
+export async function findReport(
+  conn: Conn,
+  reportId: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<LossReport | undefined> {
+  const q = conn('loss_reports').where('report_id', reportId).first();
+  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
+  return row ? fromRow(row) : undefined;
+}
+
+export async function closeReport(
+  conn: Conn,
+  dbId: number,
+  status: ReportStatus,
+  by: string,
+  at: Date,
+): Promise<void> {
+  await conn('loss_reports').where('id', dbId).update({ status, closed_by: by, closed_at: at });
+}
+
+/** Open temporary reports whose time is up: the sweeper's work list. */
+export async function lapsedReportIds(conn: Conn, now: Date, limit: number): Promise<string[]> {
+  const rows = (await conn('loss_reports')
+    .where({ status: 'open', kind: 'temporary' })
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(limit)
+    .select('report_id')) as Array<{ report_id: string }>;
+  return rows.map((r) => r.report_id);
+}

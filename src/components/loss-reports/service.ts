@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../../config';
+import { channelOf, type RequestContext } from '../../platform/context';
+import type { Clock } from '../../platform/dates';
+import { inTransaction, type Db, type Trx } from '../../platform/db';
+import { CommonErrors, raise } from '../../platform/errors';
+import type { Logger } from '../../platform/logger';
+import type { PiiVault } from '../../platform/pii';
+import type { Queues } from '../../platform/queue';
+import {
+  CardErrors,
+  cardsRepository,
+  cardView,
+  transitionCard,
+  type CardRecord,
+  type CardView,
+} from '../cards';
+import { residentsRepository } from '../residents';
+import { LossReportErrors } from './errors';
+import { lapseTemporaryReport } from './jobs';
+import * as repo from './repository';
+import type { ReportKind } from './repository';
+
+export interface Verification {
+  name?: string;
+  idNumber: string;
+  phone?: string;
+}
+
+export interface ReportResult {
+  reportId: string;
+  kind: ReportKind;
+  expiresAt?: string;
+  card: { cardNo: string; status: string };
+}
+
+/** The person on the line or at the counter must be the holder: identity number, and name or phone. */
+export async function verifyHolder(
+  trx: Trx,
+  vault: PiiVault,
+  card: CardRecord,
+  v: Verification,
+): Promise<void> {
+  if (card.residentDbId === null) raise(LossReportErrors.ANONYMOUS_CARD_NOT_REPORTABLE);
+  const holder = await residentsRepository.findByDbId(trx, card.residentDbId);
+  const matches =
+    holder !== undefined &&
+    vault.lookupHash(v.idNumber).equals(holder.idNumberHash) &&
+    (v.name === undefined || v.name === holder.name) &&
+    (v.phone === undefined || (holder.phoneSealed !== null && vault.open(holder.phoneSealed) === v.phone));
+  if (!matches) raise(LossReportErrors.IDENTITY_MISMATCH);
+}
+
+export async function lockCard(trx: Trx, cardNo: string): Promise<CardRecord> {
+  const card = await cardsRepository.findByCardNo(trx, cardNo, { forUpdate: true });
+  if (!card) raise(CardErrors.CARD_NOT_FOUND);
+  return card;
+}
+
+export class LossReportsService {
+  constructor(
+    private readonly db: Db,
+    private readonly vault: PiiVault,
+    private readonly clock: Clock,
+    private readonly queues: Queues,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  /** 临时挂失 (call centre or counter) and 正式挂失 (counter only). */
+  async report(
+    cardNo: string,
+    input: { kind: ReportKind; verification: Verification },
+    ctx: RequestContext,
+  ): Promise<ReportResult> {
+    if (input.kind === 'formal' && ctx.actor.kind === 'operator' && ctx.actor.role !== 'counter')
+      raise(CommonErrors.FORBIDDEN, '正式挂失须到服务中心柜台办理');
+    const now = this.clock.now();
+    const result = await inTransaction(this.db, async (trx) => {
+      const card = await lockCard(trx, cardNo);
+      if (card.type === 'C_ANON') raise(LossReportErrors.ANONYMOUS_CARD_NOT_REPORTABLE);
+      await verifyHolder(trx, this.vault, card, input.verification);
+      return input.kind === 'temporary'
+        ? this.fileTemporary(trx, card, ctx, now)
+        : this.fileFormal(trx, card, ctx, now);
+    });
+    if (result.kind === 'temporary' && result.expiresAt) {
+      // after commit: the delayed job lifts the report when its time is up; the sweeper is the safety net
+      const delay = Math.max(0, Date.parse(result.expiresAt) - now.getTime());
+      await this.queues
+        .enqueue(lapseTemporaryReport, { reportId: result.reportId }, { delay })
+        .catch((err: Error) => {
+          this.logger.warn(
+            { err: { message: err.message }, reportId: result.reportId },
+            'lapse job not queued; the sweeper will lift it',
+          );
+        });
+    }
+    return result;
+  }
+
+  private async fileTemporary(
+    trx: Trx,
+    card: CardRecord,
+    ctx: RequestContext,
+    now: Date,
+  ): Promise<ReportResult> {
+    if (card.status === 'temp_lost' || card.status === 'lost') raise(LossReportErrors.ALREADY_REPORTED);
+    if (card.status !== 'active') raise(CommonErrors.INVALID_STATE, `卡片状态为 ${card.status}，不能挂失`);
+    const reportId = randomUUID();
+    const expiresAt = new Date(now.getTime() + this.config.tempLossTtlSeconds * 1000);
+    await repo.insertReport(trx, {
+      reportId,
+      cardDbId: card.dbId,
+      kind: 'temporary',
+      status: 'open',
+      channel: channelOf(ctx.actor),
+      reportedBy: ctx.actor.id,
+      at: now,
+      expiresAt,
+    });
+    const updated = await transitionCard(trx, ctx, card, 'temp_lost', now, {
+      action: 'card.reported_temporary',
+      reason: 'temp_lost',
+      extra: { reportId, expiresAt: expiresAt.toISOString() },
+    });
+    return {
+      reportId,
+      kind: 'temporary',
+      expiresAt: expiresAt.toISOString(),
+      card: { cardNo: card.cardNo, status: updated.status },
+    };
+  }
+
+  private async fileFormal(
+    trx: Trx,
+    card: CardRecord,
+    ctx: RequestContext,
+    now: Date,
+  ): Promise<ReportResult> {
+    if (card.status === 'lost') raise(LossReportErrors.ALREADY_REPORTED);
+    if (card.status !== 'active' && card.status !== 'temp_lost')
+      raise(CommonErrors.INVALID_STATE, `卡片状态为 ${card.status}，不能挂失`);
+    const reportId = await fileFormalReport(trx, ctx, card, now);
+    return { reportId, kind: 'formal', card: { cardNo: card.cardNo, status: 'lost' } };
+  }
+
+  async cancel(cardNo: string, reason: CancelReason, ctx: RequestContext): Promise<CardView> {
+    return cancelCard(this.db, this.vault, this.clock, cardNo, reason, ctx);
+  }
+
+  /** 解挂: counter only, temporary reports only, the holder's identity checked. */
+  async lift(cardNo: string, verification: Verification, ctx: RequestContext): Promise<CardView> {
+    const now = this.clock.now();
+    return inTransaction(this.db, async (trx) => {
+      const card = await lockCard(trx, cardNo);
+      if (card.type === 'C_ANON') raise(LossReportErrors.ANONYMOUS_CARD_NOT_REPORTABLE);
+      await verifyHolder(trx, this.vault, card, verification);
+      if (card.status === 'lost') raise(LossReportErrors.LOSS_REPORT_FORMAL);
+      const report = await repo.openTemporaryReportOf(trx, card.dbId, { forUpdate: true });
+      if (card.status !== 'temp_lost' || !report) raise(LossReportErrors.NOT_REPORTED);
+      await repo.closeReport(trx, report.dbId, 'lifted', ctx.actor.id, now);
+      const updated = await transitionCard(trx, ctx, card, 'active', now, {
+        action: 'card.loss_lifted',
+        reason: 'lifted',
+        extra: { reportId: report.reportId },
+      });
+      return cardView(trx, updated, this.vault);
+    });
+  }
+}
+
+export type CancelReason = 'death' | 'emigration' | 'duplicate' | 'holder_request';
+
+/** 注销: the card ends for good (anonymous cards too); an open temporary report closes with it. */
+export async function cancelCard(
+  db: Db,
+  vault: PiiVault,
+  clock: Clock,
+  cardNo: string,
+  reason: CancelReason,
+  ctx: RequestContext,
+): Promise<CardView> {
+  const now = clock.now();
+  return inTransaction(db, async (trx) => {
+    const card = await lockCard(trx, cardNo);
+    const open = await repo.openTemporaryReportOf(trx, card.dbId, { forUpdate: true });
+    if (open) await repo.closeReport(trx, open.dbId, 'closed', ctx.actor.id, now);
+    const cancelled = await transitionCard(trx, ctx, card, 'cancelled', now, {
+      action: 'card.cancelled',
+      reason: 'cancelled',
+      extra: { reason },
+    });
+    return cardView(trx, cancelled, vault);
+  });
+}
+
+/** Files a formal report in the caller's transaction (also the first step of a replacement). */
+export async function fileFormalReport(
+  trx: Trx,
+  ctx: RequestContext,
+  card: CardRecord,
+  now: Date,
+): Promise<string> {
+  const open = await repo.openTemporaryReportOf(trx, card.dbId, { forUpdate: true });
+  if (open) await repo.closeReport(trx, open.dbId, 'superseded', ctx.actor.id, now);
+  const reportId = randomUUID();
+  await repo.insertReport(trx, {
+    reportId,
+    cardDbId: card.dbId,
+    kind: 'formal',
+    status: 'final',
+    channel: channelOf(ctx.actor),
+    reportedBy: ctx.actor.id,
+    at: now,
+    expiresAt: null,
+  });
+  await transitionCard(trx, ctx, card, 'lost', now, {
+    action: 'card.reported_formal',
+    reason: 'lost',
+    extra: { reportId },
+  });
+  return reportId;
+}

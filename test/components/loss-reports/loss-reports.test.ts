@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { lapseTemporaryReport, sweepLapsedReports } from '../../../src/components/loss-reports';
+import { api, auditEvents, idNumberFor, residentWithActiveCard } from '../../support/builders';
+import { functionStatuses, hotlistOf } from '../../support/cards';
+import { harness } from '../../support/harness';
+
+const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
+const noProgress = { updateProgress: () => Promise.resolve(), attemptsMade: 0 };
+
+function verificationOf(resident: { name: string; idNumber: string }) {
+  return { name: resident.name, idNumber: resident.idNumber };
+}
+
+describe('POST /api/v1/cards/:cardNo/loss-reports', () => {
+  it('when the call centre files a temporary report, then the card is temp_lost, every function suspended, and it lapses after seven days', async () => {
+    const h = harness();
+    const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
+    await api('counterDL').post(`/api/v1/cards/${cardNo}/functions/bicycle/activate`).expect(200);
+    h.clock.pinLocal('2026-12-01T09:30');
+
+    const res = await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: verificationOf(resident),
+      })
+      .expect(201);
+    assert.equal(res.body.kind, 'temporary');
+    assert.deepEqual(res.body.card, { cardNo, status: 'temp_lost' });
+    assert.equal(res.body.expiresAt, '2026-12-08T01:30:00.000Z');
+    const job = await h.deps.queues.get('cards').getJob(`lapse-${res.body.reportId}`);
+    assert.ok(job, 'a delayed lapse job is queued');
+
+    const card = await api('callCenter').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(card.body.status, 'temp_lost');
+    assert.deepEqual(functionStatuses(card.body), {
+      medical: 'suspended',
+      social_security: 'suspended',
+      bicycle: 'suspended',
+      library: 'suspended',
+      parking: 'suspended',
+    });
+
+    const again = await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: verificationOf(resident),
+      })
+      .expect(409);
+    assert.equal(again.body.code, 'ALREADY_REPORTED');
+
+    h.clock.advance(SEVEN_DAYS_MS + 1000);
+    await lapseTemporaryReport.handle({ reportId: res.body.reportId }, h.deps, noProgress);
+    await sweepLapsedReports.handle({}, h.deps, noProgress);
+    await lapseTemporaryReport.handle({ reportId: res.body.reportId }, h.deps, noProgress);
+
+    const after = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(after.body.status, 'active');
+    assert.deepEqual(functionStatuses(after.body), {
+      medical: 'inactive',
+      social_security: 'inactive',
+      bicycle: 'active',
+      library: 'inactive',
+      parking: 'inactive',
+    });
+    const actions = (await auditEvents('card', cardNo)).map((e) => e.action);
+    assert.deepEqual(actions, [
+      'card.produced',
+      'card.collected',
+      'card.function_activated',
+      'card.reported_temporary',
+      'card.loss_lapsed',
+    ]);
+    assert.deepEqual(await hotlistOf(cardNo), [
+      { usable: true, reason: 'collected' },
+      { usable: false, reason: 'temp_lost' },
+      { usable: true, reason: 'lapsed' },
+    ]);
+  });
+
+  it('when the report is not yet due, then neither the job nor the sweeper lifts it', async () => {
+    const h = harness();
+    const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
+    const res = await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: verificationOf(resident),
+      })
+      .expect(201);
+    h.clock.advance(SEVEN_DAYS_MS - 60_000);
+    await lapseTemporaryReport.handle({ reportId: res.body.reportId }, h.deps, noProgress);
+    await sweepLapsedReports.handle({}, h.deps, noProgress);
+    const card = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(card.body.status, 'temp_lost');
+  });
+
+  it('when ten reports for one card arrive at once, then one is filed and nine are refused', async () => {
+    const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        api('callCenter').post(`/api/v1/cards/${cardNo}/loss-reports`, {
+          kind: 'temporary',
+          verification: verificationOf(resident),
+        }),
+      ),
+    );
+    assert.deepEqual(results.map((r) => r.status).sort(), [201, ...Array<number>(9).fill(409)]);
+    for (const r of results.filter((x) => x.status === 409)) assert.equal(r.body.code, 'ALREADY_REPORTED');
+    assert.equal((await hotlistOf(cardNo)).filter((e) => !e.usable).length, 1);
+  });
+
+  it('when the call centre files a formal report, then 403; when the identity is wrong, then 422 IDENTITY_MISMATCH', async () => {
+    const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
+    const formal = await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'formal',
+        verification: verificationOf(resident),
+      })
+      .expect(403);
+    assert.equal(formal.body.code, 'FORBIDDEN');
+    const wrong = await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: { name: resident.name, idNumber: idNumberFor('1970-02-02') },
+      })
+      .expect(422);
+    assert.equal(wrong.body.code, 'IDENTITY_MISMATCH');
+    const wrongName = await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: { name: '张三', idNumber: resident.idNumber },
+      })
+      .expect(422);
+    assert.equal(wrongName.body.code, 'IDENTITY_MISMATCH');
+    const card = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(card.body.status, 'active');
+  });
+
+  it('when an anonymous card is reported, then 409 ANONYMOUS_CARD_NOT_REPORTABLE', async () => {
+    const issued = await api('counterDL')
+      .post('/api/v1/anonymous-cards', { quantity: 1, centre: 'DL' })
+      .expect(201);
+    const res = await api('callCenter')
+      .post(`/api/v1/cards/${issued.body.cards[0].cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: { name: '梁敏', idNumber: idNumberFor('1980-01-01') },
+      })
+      .expect(409);
+    assert.equal(res.body.code, 'ANONYMOUS_CARD_NOT_REPORTABLE');
+  });
+});
+
+describe('POST /api/v1/cards/:cardNo/lift-loss', () => {
+  it('when the holder lifts a temporary report at the counter, then the card is active again and usable on the hotlist', async () => {
+    const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
+    await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: verificationOf(resident),
+      })
+      .expect(201);
+    const byCallCentre = await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/lift-loss`, { verification: { idNumber: resident.idNumber } })
+      .expect(403);
+    assert.equal(byCallCentre.body.code, 'FORBIDDEN');
+    const lifted = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/lift-loss`, { verification: { idNumber: resident.idNumber } })
+      .expect(200);
+    assert.equal(lifted.body.status, 'active');
+    const notReported = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/lift-loss`, { verification: { idNumber: resident.idNumber } })
+      .expect(409);
+    assert.equal(notReported.body.code, 'NOT_REPORTED');
+    assert.deepEqual(
+      (await hotlistOf(cardNo)).map((e) => e.usable),
+      [true, false, true],
+    );
+  });
+
+  it('when the report was formal, then 409 LOSS_REPORT_FORMAL', async () => {
+    const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
+    const formal = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'formal',
+        verification: verificationOf(resident),
+      })
+      .expect(201);
+    assert.deepEqual(formal.body.card, { cardNo, status: 'lost' });
+    assert.equal(formal.body.expiresAt, undefined);
+    const res = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/lift-loss`, { verification: { idNumber: resident.idNumber } })
+      .expect(409);
+    assert.equal(res.body.code, 'LOSS_REPORT_FORMAL');
+    const again = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: verificationOf(resident),
+      })
+      .expect(409);
+    assert.equal(again.body.code, 'ALREADY_REPORTED');
+  });
+});
+
+describe('POST /api/v1/cards/:cardNo/cancel', () => {
+  it('when a card is cancelled, then it is cancelled once, unusable on the hotlist, and cannot be cancelled again', async () => {
+    const { cardNo } = await residentWithActiveCard({ age: 30 });
+    const res = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/cancel`, { reason: 'holder_request' })
+      .expect(200);
+    assert.equal(res.body.status, 'cancelled');
+    const again = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/cancel`, { reason: 'holder_request' })
+      .expect(409);
+    assert.equal(again.body.code, 'INVALID_STATE');
+    assert.deepEqual(await hotlistOf(cardNo), [
+      { usable: true, reason: 'collected' },
+      { usable: false, reason: 'cancelled' },
+    ]);
+  });
+
+  it('when an anonymous card is cancelled, then 200', async () => {
+    const issued = await api('counterDL')
+      .post('/api/v1/anonymous-cards', { quantity: 1, centre: 'DL' })
+      .expect(201);
+    const res = await api('counterDL')
+      .post(`/api/v1/cards/${issued.body.cards[0].cardNo}/cancel`, { reason: 'duplicate' })
+      .expect(200);
+    assert.equal(res.body.status, 'cancelled');
+  });
+});
