@@ -8,7 +8,7 @@ import {
   parseGender,
 } from '../components/residents/personal-data';
 import { AppError, CommonErrors, type FieldError } from './errors';
-import { localDate } from './dates';
+import { isRealDate, localDate } from './dates';
 
 /** Chinese messages for field-level codes; the code is what client programs switch on. */
 export const FIELD_MESSAGES: Record<string, string> = {
@@ -139,3 +139,8 @@ export const listQuery = {
   limit: Joi.number().integer().min(1).max(200).default(50),
   cursor: Joi.string().max(200),
 };
+
+/** A calendar day written YYYY-MM-DD that exists (no 30 February). */
+export const isoDay = Joi.string()
+  .pattern(/^\d{4}-\d{2}-\d{2}$/)
+  .custom((value: string, helpers) => (isRealDate(value) ? value : helpers.error('any.invalid')));

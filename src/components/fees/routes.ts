@@ -1,11 +1,7 @@
 import { operators, route } from '../../platform/routes';
-import { Joi } from '../../platform/validation';
+import { isoDay, Joi } from '../../platform/validation';
 import type { FeeItem } from './repository';
 import type { FeeScheduleService } from './schedule';
-
-const isoDay = Joi.string()
-  .pattern(/^\d{4}-\d{2}-\d{2}$/)
-  .isoDate();
 
 export function feeRoutes(schedule: FeeScheduleService) {
   return [

@@ -1,4 +1,4 @@
-import { Joi } from '../../platform/validation';
+import { isoDay, Joi } from '../../platform/validation';
 
 const guardian = Joi.object({
   name: Joi.personName().required(),
@@ -10,9 +10,7 @@ export const registerResidentBody = Joi.object({
   idNumber: Joi.idNumber().required(),
   name: Joi.personName().required(),
   gender: Joi.gender(),
-  birthDate: Joi.string()
-    .isoDate()
-    .pattern(/^\d{4}-\d{2}-\d{2}$/),
+  birthDate: isoDay,
   ethnicity: Joi.string().trim().max(20).allow(''),
   phone: Joi.phone().required(),
   address: Joi.string().trim().max(200).allow(''),

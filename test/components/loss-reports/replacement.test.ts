@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { api, applyFor, auditEvents, produce, residentWithActiveCard } from '../../support/builders';
+import { functionStatuses, hotlistOf } from '../../support/cards';
+import { harness } from '../../support/harness';
+
+async function paymentsOf(applicationNo: string) {
+  return harness()
+    .deps.db('payments as p')
+    .join('applications as a', 'a.id', 'p.application_id')
+    .where('a.application_no', applicationNo)
+    .select('p.amount_fen', 'p.method', 'p.item');
+}
+
+describe('POST /api/v1/cards/:cardNo/replacement', () => {
+  it('when 2000 fen is paid, then a replacement application is made, the old card is lost, and the new card takes the functions over', async () => {
+    const { resident, cardNo } = await residentWithActiveCard({
+      age: 40,
+      cardType: 'B',
+      bank: '中国工商银行',
+    });
+    await api('counterDL').post(`/api/v1/cards/${cardNo}/functions/financial/activate`).expect(200);
+    await api('counterDL').post(`/api/v1/cards/${cardNo}/functions/bicycle/activate`).expect(200);
+    await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: { name: resident.name, idNumber: resident.idNumber },
+      })
+      .expect(201);
+
+    const short = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/replacement`, { payment: { amountFen: 1500, method: 'cash' } })
+      .expect(409);
+    assert.equal(short.body.code, 'FEE_MISMATCH');
+    const stillTemp = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(stillTemp.body.status, 'temp_lost');
+    const residentView = await api('counterDL').get(`/api/v1/residents/${resident.id}`).expect(200);
+    assert.equal(residentView.body.applications.length, 1);
+
+    const res = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/replacement`, { payment: { amountFen: 2000, method: 'wechat' } })
+      .expect(201);
+    assert.equal(res.body.reason, 'replacement');
+    assert.equal(res.body.cardType, 'B');
+    assert.equal(res.body.bank, '中国工商银行');
+    assert.deepEqual(res.body.fee, { amountFen: 2000, item: 'replacement' });
+    assert.equal(res.body.payment.amountFen, 2000);
+    assert.equal(res.body.payment.method, 'wechat');
+    assert.match(res.body.receipt.receiptNo, /^\d{12}$/);
+    assert.deepEqual(await paymentsOf(res.body.applicationNo), [
+      { amount_fen: 2000, method: 'wechat', item: 'replacement' },
+    ]);
+    const lost = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(lost.body.status, 'lost');
+
+    const twice = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/replacement`, { payment: { amountFen: 2000, method: 'cash' } })
+      .expect(409);
+    assert.equal(twice.body.code, 'REPLACEMENT_IN_PROGRESS');
+
+    await produce();
+    const pickup = await api('counterDL')
+      .post('/api/v1/pickups', { receiptNo: res.body.receipt.receiptNo, idNumber: resident.idNumber })
+      .expect(200);
+    const newCardNo = pickup.body.card.cardNo as string;
+    assert.notEqual(newCardNo, cardNo);
+    const fresh = await api('counterDL').get(`/api/v1/cards/${newCardNo}`).expect(200);
+    assert.equal(fresh.body.replaces, cardNo);
+    assert.deepEqual(functionStatuses(fresh.body), {
+      financial: 'active',
+      medical: 'inactive',
+      social_security: 'inactive',
+      bicycle: 'active',
+      library: 'inactive',
+      parking: 'inactive',
+    });
+    const old = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(old.body.status, 'lost');
+    assert.equal(old.body.replacedBy, newCardNo);
+    assert.deepEqual(await hotlistOf(cardNo), [
+      { usable: true, reason: 'collected' },
+      { usable: false, reason: 'temp_lost' },
+    ]);
+    assert.deepEqual(
+      (await auditEvents('card', cardNo)).map((e) => e.action),
+      [
+        'card.produced',
+        'card.collected',
+        'card.function_activated',
+        'card.function_activated',
+        'card.reported_temporary',
+        'card.reported_formal',
+      ],
+    );
+  });
+
+  it('when an active card is replaced, then the formal report is filed in the same step', async () => {
+    const { cardNo } = await residentWithActiveCard({ age: 40 });
+    await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/replacement`, { payment: { amountFen: 2000, method: 'cash' } })
+      .expect(201);
+    const card = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(card.body.status, 'lost');
+    assert.deepEqual(
+      (await hotlistOf(cardNo)).map((e) => e.usable),
+      [true, false],
+    );
+  });
+
+  it('when a lift races a replacement, then the card ends either lost with one replacement or active with none', async () => {
+    const { resident, cardNo } = await residentWithActiveCard({ age: 40 });
+    await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: { name: resident.name, idNumber: resident.idNumber },
+      })
+      .expect(201);
+    const [lift, replacement] = await Promise.all([
+      api('counterDL').post(`/api/v1/cards/${cardNo}/lift-loss`, {
+        verification: { idNumber: resident.idNumber },
+      }),
+      api('counterDL').post(`/api/v1/cards/${cardNo}/replacement`, {
+        payment: { amountFen: 2000, method: 'cash' },
+      }),
+    ]);
+    assert.equal(replacement.status, 201);
+    const card = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(card.body.status, 'lost');
+    if (lift.status === 200) {
+      assert.deepEqual(
+        (await hotlistOf(cardNo)).map((e) => e.usable),
+        [true, false, true, false],
+      );
+    } else {
+      assert.equal(lift.body.code, 'LOSS_REPORT_FORMAL');
+      assert.deepEqual(
+        (await hotlistOf(cardNo)).map((e) => e.usable),
+        [true, false],
+      );
+    }
+  });
+});
+
+describe('POST /api/v1/cards/:cardNo/exchange', () => {
+  it('when exchanged with a waiver, then it costs 0, records who approved it, and the old card works until the new one is collected', async () => {
+    const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
+    const res = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/exchange`, { reason: 'damaged', waiver: { reason: '芯片质量问题' } })
+      .expect(201);
+    assert.equal(res.body.reason, 'exchange');
+    assert.deepEqual(res.body.fee, { amountFen: 0, item: 'exchange' });
+    assert.equal(res.body.waiver.reason, '芯片质量问题');
+    const counterId = (await auditEvents('application', res.body.applicationNo))[0]!.actor.operatorId;
+    assert.equal(res.body.waiver.approvedBy, counterId);
+    assert.equal(res.body.payment, undefined);
+
+    const stillActive = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(stillActive.body.status, 'active');
+    await produce();
+    const pickup = await api('counterDL')
+      .post('/api/v1/pickups', { receiptNo: res.body.receipt.receiptNo, idNumber: resident.idNumber })
+      .expect(200);
+    const old = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(old.body.status, 'replaced');
+    assert.equal(old.body.replacedBy, pickup.body.card.cardNo);
+    assert.deepEqual(
+      (await hotlistOf(cardNo)).map((e) => [e.usable, e.reason]),
+      [
+        [true, 'collected'],
+        [false, 'replaced'],
+      ],
+    );
+  });
+
+  it('when exchanged without a waiver, then the exchange fee is due', async () => {
+    const { cardNo } = await residentWithActiveCard({ age: 30 });
+    const none = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/exchange`, { reason: 'info_changed' })
+      .expect(409);
+    assert.equal(none.body.code, 'FEE_MISMATCH');
+    const res = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/exchange`, {
+        reason: 'info_changed',
+        payment: { amountFen: 2000, method: 'unionpay' },
+      })
+      .expect(201);
+    assert.deepEqual(res.body.fee, { amountFen: 2000, item: 'exchange' });
+  });
+});
+
+describe('named card fees', () => {
+  it('when a resident who had a named card applies again, then the replacement fee is due (reissue)', async () => {
+    const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
+    await api('counterDL').post(`/api/v1/cards/${cardNo}/cancel`, { reason: 'holder_request' }).expect(200);
+    const free = await api('counterDL')
+      .post('/api/v1/applications', { residentId: resident.id, cardType: 'C_NAMED', centre: 'DL' })
+      .expect(409);
+    assert.equal(free.body.code, 'FEE_MISMATCH');
+    const app = await applyFor(resident, { payment: { amountFen: 2000, method: 'alipay' } });
+    assert.equal(app.reason, 'reissue');
+    assert.deepEqual(app.fee, { amountFen: 2000, item: 'replacement' });
+    const cancelled = await api('counterDL')
+      .post(`/api/v1/applications/${app.applicationNo}/cancel`)
+      .expect(200);
+    assert.ok(cancelled.body.payment.refundedAt);
+  });
+});
