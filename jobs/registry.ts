@@ -3,6 +3,7 @@ import { QUEUE_NAMES } from '../src/platform/queue';
 import { produceCards } from '../src/components/production';
 import { lapseTemporaryReport, sweepLapsedReports } from '../src/components/loss-reports';
 import { sealUncollected } from '../src/components/applications';
+import { importBatch, purgeUploads, recoverBatches } from '../src/components/collection';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds every payload type
 type AnyJob = JobDefinition<any>;
@@ -13,6 +14,9 @@ export const JOBS: ReadonlyArray<AnyJob> = [
   lapseTemporaryReport,
   sweepLapsedReports,
   sealUncollected,
+  importBatch,
+  recoverBatches,
+  purgeUploads,
 ];
 
 export function jobsByQueue(): Map<QueueName, Map<string, AnyJob>> {

@@ -2,6 +2,10 @@ import { loadConfig, loadDotEnv } from './config';
 import { createDb, type Db } from './platform/db';
 import type { OperatorRole } from './platform/context';
 import { createOperator } from './components/operators';
+import { createPartnerFromCli, PartnersService } from './components/partners';
+import { systemClock } from './platform/dates';
+import { systemContext } from './platform/context';
+import { collectionImportCommand } from './components/collection';
 
 /** `npm run cli -- <command> --flag value …`: operators' commands. Secrets are printed alone on the last line. */
 type Flags = Record<string, string>;
@@ -38,6 +42,30 @@ const COMMANDS: Record<string, { usage: string; run(db: Db, flags: Flags): Promi
       console.log(token);
     },
   },
+  'partner:create': {
+    usage: 'partner:create --name <application> --department <department> --scopes card.read,hotlist.read',
+    async run(db, flags) {
+      const { partnerId, key } = await createPartnerFromCli(db, systemClock, {
+        name: flags.name ?? '',
+        department: flags.department ?? '',
+        scopes: (flags.scopes ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      });
+      console.log(`Created partner ${partnerId}. Its key is shown this once:`);
+      console.log(key);
+    },
+  },
+  'partner:revoke': {
+    usage: 'partner:revoke --id <partnerId>',
+    async run(db, flags) {
+      if (!flags.id) throw new Error('partner:revoke needs --id <partnerId>');
+      await new PartnersService(db, systemClock).revoke(flags.id, systemContext('cli'));
+      console.log(`Revoked partner ${flags.id}: its key no longer works.`);
+    },
+  },
+  'collection:import': collectionImportCommand,
 };
 
 export function registerCommand(name: string, command: (typeof COMMANDS)[string]): void {

@@ -2,7 +2,9 @@ import type { AppDeps } from './deps';
 import { ApplicationsService, PickupService, ReplacementsService } from './components/applications';
 import { FunctionsService } from './components/functions';
 import { LossReportsService } from './components/loss-reports';
+import { PartnersService } from './components/partners';
 import { CardsService, cardsRepository } from './components/cards';
+import { collectionServices } from './components/collection';
 import { FeeScheduleService } from './components/fees';
 import { ProductionService } from './components/production';
 import { referenceRepository } from './components/reference';
@@ -37,6 +39,8 @@ export function buildServices(deps: AppDeps) {
     replacements: new ReplacementsService(db, clock),
     lossReports: new LossReportsService(db, vault, clock, queues, deps.config, deps.logger),
     functions: new FunctionsService(db, vault, clock),
+    partners: new PartnersService(db, clock),
+    collection: collectionServices(deps),
   };
 }
 

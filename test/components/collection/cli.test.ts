@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { api } from '../../support/builders';
+import { createTeam, csvOf, issueLetter, REPO_ROOT, validRow } from '../../support/collection';
+
+const run = promisify(execFile);
+
+describe('npm run cli -- collection:import', function () {
+  this.timeout(60000);
+
+  it('when an operator imports a file under a letter, then the report is printed with every rejected row', async () => {
+    const team = await createTeam();
+    const letter = await issueLetter(team.id);
+    const rows = [validRow(), validRow({ 联系电话: '12' }), validRow(), validRow({ 申领卡类型: 'A卡' })];
+    const dir = mkdtempSync(path.join(tmpdir(), 'cli-import-'));
+    const file = path.join(dir, '升平社区.csv');
+    writeFileSync(file, csvOf(rows));
+
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        'collection:import',
+        '--file',
+        file,
+        '--authorisation',
+        letter.authorisationNo,
+      ],
+      { cwd: REPO_ROOT, env: process.env },
+    );
+    const lines = stdout.trimEnd().split('\n');
+    const batchId = /^Batch (\S+) \(升平社区\.csv\) under (\S+): completed$/.exec(lines[0]!)?.[1];
+    assert.ok(batchId, lines[0]);
+    assert.deepEqual(lines.slice(1), [
+      'rows      4 of 4',
+      'accepted  2',
+      'rejected  2',
+      'by reason',
+      '  CARD_TYPE_INVALID       1  申领卡类型应为“B卡”或“记名C卡”',
+      '  PHONE_INVALID           1  联系电话应为手机号码或0757开头的固定电话',
+      'rejected rows (row, record number, reasons)',
+      `        2  ${rows[1]!.采集编号}  PHONE_INVALID`,
+      `        4  ${rows[3]!.采集编号}  CARD_TYPE_INVALID`,
+    ]);
+
+    const batch = await api('admin').get(`/api/v1/collection-batches/${batchId}`).expect(200);
+    assert.equal(batch.body.status, 'completed');
+    assert.equal(batch.body.accepted, 2);
+
+    // the same file again is the same batch
+    const again = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        'collection:import',
+        '--file',
+        file,
+        '--authorisation',
+        letter.authorisationNo,
+      ],
+      { cwd: REPO_ROOT, env: process.env },
+    );
+    assert.match(
+      again.stdout,
+      new RegExp(`imported under ${letter.authorisationNo} before: batch ${batchId}`),
+    );
+  });
+});
