@@ -1,32 +1,31 @@
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { AppDeps } from './deps';
 import type { Actor } from './platform/context';
-import { errorHandler, notFound, requestId } from './platform/http';
+import { appError, errorHandler, notFound, requestId, requestLog } from './platform/http';
+import { CommonErrors } from './platform/errors';
+import { fixedWindowLimiter } from './platform/rate-limit';
 import { idempotency } from './platform/idempotency';
 import { mountRoutes, type Gatekeeper } from './platform/mount';
 import type { RouteDef } from './platform/routes';
 import { operatorByToken } from './components/operators';
 import { applicationRoutes } from './components/applications';
 import { auditRoutes } from './components/audit';
+import { collectionRoutes } from './components/collection';
 import { functionRoutes } from './components/functions';
 import { lossReportRoutes } from './components/loss-reports';
+import { partnerRoutes } from './components/partners';
 import { cardRoutes } from './components/cards';
 import { feeRoutes } from './components/fees';
 import { productionRoutes } from './components/production';
 import { residentRoutes } from './components/residents';
 import { operationsRouter } from './operations';
+import { metricsRouter } from './metrics';
+import { docsRouter } from './docs';
+import { createRegistry, httpMetrics } from './platform/metrics';
+import { QUEUE_DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
 import { buildServices, type Services } from './services';
 
 export const API_PREFIX = '/api/v1';
-
-function actorFields(res: express.Response): { operatorId: string | null; role: string | null } {
-  const actor = res.locals?.actor as Actor | undefined;
-  return {
-    operatorId: actor?.id ?? null,
-    role: actor ? (actor.kind === 'operator' ? actor.role : actor.kind) : null,
-  };
-}
 
 export function apiRoutes(services: Services, deps: AppDeps): RouteDef[] {
   return [
@@ -38,6 +37,8 @@ export function apiRoutes(services: Services, deps: AppDeps): RouteDef[] {
     ...feeRoutes(services.fees),
     ...productionRoutes(services.production),
     ...auditRoutes(deps.db),
+    ...partnerRoutes(services.partners),
+    ...collectionRoutes(services.collection),
   ] as RouteDef[];
 }
 
@@ -48,45 +49,47 @@ export function buildApp(deps: AppDeps): Express {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
   const services = buildServices(deps);
+  const partnerLimiter = fixedWindowLimiter(deps.redis, {
+    name: `${deps.config.queuePrefix}:partner`,
+    limit: deps.config.partnerRateLimitPerMinute,
+    windowMs: 60_000,
+  });
   const gatekeeper: Gatekeeper = {
-    resolve: async (secret): Promise<Actor | undefined> => operatorByToken(deps.db, secret),
+    // partner keys start pk_, operator tokens op_: one look-up for either
+    resolve: async (secret): Promise<Actor | undefined> =>
+      secret.startsWith('pk_') ? services.partners.partnerByKey(secret) : operatorByToken(deps.db, secret),
+    recordPartnerCall: (actor, call) => services.partners.recordCall(actor, call),
+    admitPartner: async (actor) => {
+      const decision = await partnerLimiter.hit(actor.id).catch((err: Error) => {
+        // a Redis outage must not cut hospitals off: let the call through and say so in the log
+        deps.logger.warn({ err: { message: err.message } }, 'partner rate limit unavailable');
+        return { allowed: true, retryAfterSeconds: 0 };
+      });
+      if (!decision.allowed) {
+        throw appError(
+          CommonErrors.RATE_LIMITED,
+          `每分钟最多 ${deps.config.partnerRateLimitPerMinute} 次请求`,
+          {
+            'Retry-After': String(decision.retryAfterSeconds),
+          },
+        );
+      }
+    },
   };
 
+  const registry = createRegistry('api');
+  const routes = apiRoutes(services, deps);
   app.use(requestId());
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req) => (req as express.Request).id,
-      // who acted is known only after authentication, so it is added when the request completes
-      customSuccessObject: (_req, res, value: Record<string, unknown>) => ({
-        ...value,
-        ...actorFields(res as express.Response),
-      }),
-      customErrorObject: (_req, res, _err, value: Record<string, unknown>) => ({
-        ...value,
-        ...actorFields(res as express.Response),
-      }),
-      serializers: {
-        req: (req: { method: string; url: string; id: string }) => ({
-          method: req.method,
-          path: req.url.split('?')[0],
-          id: req.id,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      wrapSerializers: false,
-      quietReqLogger: true,
-    }),
-  );
+  app.use(httpMetrics(registry));
+  app.use(requestLog(deps.logger));
   app.use(operationsRouter(deps));
+  app.use(metricsRouter(deps, registry));
+  app.use(docsRouter(routes, API_PREFIX));
+  app.use(QUEUE_DASHBOARD_PATH, queueDashboard(deps));
   app.use(API_PREFIX, express.json({ limit: '100kb', type: ['application/json', 'application/*+json'] }));
   app.use(
     API_PREFIX,
-    mountRoutes(
-      apiRoutes(services, deps),
-      gatekeeper,
-      idempotency(deps.db, deps.vault, deps.config.piiHashKey),
-    ),
+    mountRoutes(routes, gatekeeper, idempotency(deps.db, deps.vault, deps.config.piiHashKey)),
   );
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -1,15 +1,25 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { Actor } from './context';
+import type { Actor, PartnerActor } from './context';
 import { CommonErrors } from './errors';
 import { appError, requireJsonBody } from './http';
 import type { RouteDef } from './routes';
+import { requestScope } from './request-context';
 import { validatePart } from './validation';
+
+export interface PartnerCall {
+  endpoint: string;
+  cardNo: string | null;
+  status: number;
+  requestId: string | null;
+}
 
 export interface Gatekeeper {
   /** Resolves a bearer secret to an operator or a partner; undefined when it is unknown or revoked. */
   resolve(secret: string): Promise<Actor | undefined>;
   /** Called for every partner request once its key is known, e.g. to rate-limit it. */
-  admitPartner?(actor: Actor & { kind: 'partner' }, req: Request): Promise<void>;
+  admitPartner?(actor: PartnerActor, req: Request): Promise<void>;
+  /** Records a partner's call before its response is sent, whatever the outcome. */
+  recordPartnerCall?(actor: PartnerActor, call: PartnerCall): Promise<void>;
 }
 
 type Idempotency = (req: Request, res: Response, next: NextFunction, caller: string) => Promise<void>;
@@ -20,15 +30,55 @@ function bearer(req: Request): string | undefined {
   return m?.[1];
 }
 
-async function authorise(def: RouteDef, req: Request, gatekeeper: Gatekeeper): Promise<Actor | undefined> {
+/** Partners' calls are logged before their response leaves, refusals included. */
+function logPartnerCalls(
+  def: RouteDef,
+  req: Request,
+  res: Response,
+  actor: PartnerActor,
+  gatekeeper: Gatekeeper,
+): void {
+  if (!gatekeeper.recordPartnerCall) return;
+  const record = (call: PartnerCall) => gatekeeper.recordPartnerCall!(actor, call);
+  // read now: by the time an error reaches the error handler, Express has reset req.params
+  const cardNo = typeof req.params.cardNo === 'string' ? req.params.cardNo.slice(0, 32) : null;
+  const sendJson = res.json.bind(res);
+  res.json = (body: unknown) => {
+    record({
+      endpoint: `${def.method.toUpperCase()} ${def.path}`,
+      cardNo,
+      status: res.statusCode,
+      requestId: req.id,
+    }).then(
+      () => sendJson(body),
+      () => sendJson(body),
+    );
+    return res;
+  };
+}
+
+async function authorise(
+  def: RouteDef,
+  req: Request,
+  res: Response,
+  gatekeeper: Gatekeeper,
+): Promise<Actor | undefined> {
   if (def.access.kind === 'public') return undefined;
   const secret = bearer(req);
   const actor = secret ? await gatekeeper.resolve(secret) : undefined;
   if (!actor) throw appError(CommonErrors.UNAUTHENTICATED);
+  res.locals.actor = actor;
+  const scope = requestScope.getStore();
+  if (scope) {
+    scope.operatorId = actor.id;
+    scope.role = actor.kind === 'operator' ? actor.role : actor.kind;
+  }
+  if (actor.kind === 'partner') logPartnerCalls(def, req, res, actor, gatekeeper);
   if (def.access.kind === 'partner') {
-    if (actor.kind !== 'partner' || !actor.scopes.includes(def.access.scope))
-      throw appError(CommonErrors.FORBIDDEN);
+    if (actor.kind !== 'partner') throw appError(CommonErrors.FORBIDDEN, '合作单位接口只接受合作单位密钥');
     await gatekeeper.admitPartner?.(actor, req);
+    if (!actor.scopes.includes(def.access.scope))
+      throw appError(CommonErrors.FORBIDDEN, `需要权限范围 ${def.access.scope}`);
     return actor;
   }
   if (actor.kind !== 'operator' || !def.access.roles.includes(actor.role))
@@ -47,10 +97,13 @@ export function mountRoutes(
     // an empty body where one is due is a validation failure, not an empty object
     const bodySchema = def.optionalBody ? def.body : def.body?.required();
     const handlers = [
+      (req: Request, res: Response, next: NextFunction) => {
+        res.locals.route = `${req.baseUrl}${def.path}`;
+        next();
+      },
       ...(def.method === 'post' && !def.rawBody ? [requireJsonBody] : []),
       async (req: Request, res: Response, next: NextFunction) => {
-        const actor = await authorise(def, req, gatekeeper);
-        res.locals.actor = actor;
+        const actor = await authorise(def, req, res, gatekeeper);
         if (actor) await idempotency(req, res, next, `${actor.kind}:${actor.id}`);
         else next();
       },
