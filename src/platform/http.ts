@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from './logger';
+import { requestScope } from './request-context';
 import { AppError, CommonErrors, type ErrorSpec } from './errors';
 import { isRetryableTransactionError, mysqlErrno, MYSQL } from './db';
 
@@ -18,6 +19,27 @@ export function requestId(): RequestHandler {
     const given = req.get('X-Request-Id');
     req.id = given && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', req.id);
+    requestScope.run({ reqId: req.id, operatorId: null, role: null }, next);
+  };
+}
+
+/**
+ * One line per request when it completes. Request id, operator and role come from the request scope
+ * (the logger's mixin); bodies and query strings are never logged, as they may hold personal data.
+ */
+export function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const line = {
+        req: { method: req.method, path: req.originalUrl.split('?')[0] },
+        res: { statusCode: res.statusCode },
+        responseTime: Math.round(ms),
+      };
+      if (res.statusCode >= 500) logger.error(line, 'request failed');
+      else logger.info(line, 'request completed');
+    });
     next();
   };
 }
@@ -79,15 +101,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const known = translate(err);
     if (res.headersSent) {
-      logger.error({ err, reqId: req.id }, 'error after the response was sent');
+      logger.error({ err }, 'error after the response was sent');
       return;
     }
     if (known) {
-      if (known.status >= 500) logger.warn({ err, reqId: req.id }, known.code);
+      if (known.status >= 500) logger.warn({ err }, known.code);
       sendProblem(res, known);
       return;
     }
-    logger.error({ err, reqId: req.id }, 'unhandled error');
+    logger.error({ err }, 'unhandled error');
     sendProblem(res, appError(CommonErrors.INTERNAL_ERROR, `请求编号 ${req.id}`));
   };
 }

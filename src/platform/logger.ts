@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { requestLogFields } from './request-context';
 
 export type { Logger };
 
@@ -42,6 +43,8 @@ export function createLogger(options: {
       name: options.name,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // every line written while a request is handled says which request, operator and role
+      mixin: requestLogFields,
     },
     pino.multistream(streams),
   );

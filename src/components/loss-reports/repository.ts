@@ -101,3 +101,18 @@ export async function lapsedReportIds(conn: Conn, now: Date, limit: number): Pro
     .select('report_id')) as Array<{ report_id: string }>;
   return rows.map((r) => r.report_id);
 }
+
+/** Reports filed so far, by channel and kind, for the metrics endpoint. */
+export async function countByChannel(
+  conn: Conn,
+): Promise<Array<{ channel: string; kind: string; n: number }>> {
+  const rows = (await conn('loss_reports')
+    .groupBy('channel', 'kind')
+    .select('channel', 'kind')
+    .count({ n: '*' })) as Array<{
+    channel: string;
+    kind: string;
+    n: number | string;
+  }>;
+  return rows.map((r) => ({ channel: r.channel, kind: r.kind, n: Number(r.n) }));
+}

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { apiRoutes, API_PREFIX } from '../../src/app';
+import { buildServices } from '../../src/services';
+import { api } from '../support/builders';
+import { harness } from '../support/harness';
+
+describe('GET /openapi.json and /docs', () => {
+  it('when fetched, then every declared route is documented with its path parameters, body and access', async () => {
+    const h = harness();
+    const doc = await api().get('/openapi.json').expect(200);
+    assert.equal(doc.body.openapi, '3.0.3');
+    const routes = apiRoutes(buildServices(h.deps), h.deps);
+    assert.ok(routes.length > 30);
+    for (const def of routes) {
+      const path = API_PREFIX + def.path.replace(/:(\w+)/g, '{$1}');
+      const op = doc.body.paths[path]?.[def.method];
+      assert.ok(op, `${def.method.toUpperCase()} ${path} is documented`);
+      assert.ok(def.summary.length > 0, `${path} has a summary`);
+      const pathParams = [...def.path.matchAll(/:(\w+)/g)].map((m) => m[1]);
+      assert.ok(pathParams.length === 0 || def.params, `${path} declares a schema for its path parameters`);
+      const documented = op.parameters
+        .filter((p: { in: string }) => p.in === 'path')
+        .map((p: { name: string }) => p.name);
+      assert.deepEqual(documented.sort(), [...pathParams].sort(), `${path} documents its path parameters`);
+      if (def.body)
+        assert.ok(
+          op.requestBody?.content['application/json'].schema.properties,
+          `${path} documents its body`,
+        );
+    }
+    const apply = doc.body.paths['/api/v1/applications'].post.requestBody.content['application/json'].schema;
+    assert.deepEqual(apply.required, ['residentId', 'cardType', 'centre']);
+    assert.deepEqual(apply.properties.cardType.enum, ['B', 'C_NAMED']);
+  });
+
+  it('when /docs is opened, then the browsable page loads', async () => {
+    const res = await api().get('/docs/').expect(200);
+    assert.match(res.text, /swagger-ui/);
+    const init = await api().get('/docs/swagger-initializer.js').expect(200);
+    assert.match(init.text, /\/openapi\.json/);
+  });
+});
+
+describe('GET /metrics', () => {
+  it('when scraped after traffic, then request durations by route template and status, queue depths and loss reports are there', async () => {
+    await api('counterDL').get('/api/v1/cards/000000000').expect(404);
+    const res = await api().get('/metrics').expect(200);
+    assert.match(
+      res.text,
+      /http_request_duration_seconds_bucket\{[^}]*method="GET",route="\/api\/v1\/cards\/:cardNo",status="404"/,
+    );
+    assert.match(res.text, /queue_jobs\{[^}]*queue="production",state="waiting"/);
+    assert.match(res.text, /# TYPE loss_reports_total gauge/);
+    assert.ok(res.headers['x-request-id']);
+  });
+});
+
+describe('request logs', () => {
+  it('when a counter makes a request, then its log line carries the request id, operator id and role', async () => {
+    const h = harness();
+    await api('counterDL').get('/api/v1/functions').set('X-Request-Id', 'log-check-1').expect(200);
+    const fs = await import('node:fs');
+    const lines = fs
+      .readFileSync(h.config.logFile!, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"log-check-1"'));
+    assert.equal(lines.length, 1);
+    const line = JSON.parse(lines[0]!);
+    assert.equal(line.reqId, 'log-check-1');
+    assert.equal(line.role, 'counter');
+    assert.match(line.operatorId, /^[0-9a-f-]{36}$/);
+    assert.equal(line.req.path, '/api/v1/functions');
+  });
+});
