@@ -1,0 +1,305 @@
+/**
+ * `npm run bench` — the API under load next to bare baselines measured in the same run.
+ *
+ *   npm run bench                      (10 s per scenario, 50 connections)
+ *   DURATION=20 CONNECTIONS=50 npm run bench
+ *
+ * Scenarios, each with autocannon at 50 connections against the real API (its own process, a fresh
+ * database citizen_card_bench_http, the local MariaDB and Redis):
+ *   (a) GET /api/v1/cards/:cardNo                     vs  GET /read/:cardNo   (one primary-key read)
+ *   (b) temporary loss report + lift, distinct cards  vs  POST /tx/:cardNo    (lock + update + insert)
+ *   (c) application + cancel                          vs  POST /tx/:cardNo
+ * It prints req/s, p50 and p99 for each and the ratio product/baseline.
+ */
+import autocannon from 'autocannon';
+import { idCheckCharacter } from '../src/components/residents';
+import { createOperator } from '../src/components/operators';
+import { loadConfig } from '../src/config';
+import type { Db } from '../src/platform/db';
+import {
+  call,
+  databaseUrl,
+  formatTable,
+  freePort,
+  freshDatabase,
+  startProcess,
+  stopProcess,
+  waitReady,
+} from './support';
+
+const DATABASE = 'citizen_card_bench_http';
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
+const DURATION = Number(process.env.DURATION ?? 10);
+const CARDS_PER_CONNECTION = 20;
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+let idSeq = 0;
+function idNumber(): string {
+  idSeq++;
+  const birth = `19${String(50 + (idSeq % 40)).padStart(2, '0')}0${1 + (idSeq % 9)}1${idSeq % 10}`;
+  const first17 = `440606${birth}${String(idSeq % 1000).padStart(3, '0')}`.slice(0, 17);
+  const id = first17 + idCheckCharacter(first17);
+  return id;
+}
+
+async function run(opts: autocannon.Options): Promise<Figures> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+async function setUpCards(base: string, counter: string, admin: string, count: number) {
+  const people: Array<{
+    residentId: string;
+    idNumber: string;
+    name: string;
+    cardNo?: string;
+    receiptNo?: string;
+  }> = [];
+  const seen = new Set<string>();
+  while (people.length < count) {
+    const id = idNumber();
+    if (seen.has(id)) continue;
+    seen.add(id);
+    people.push({ residentId: '', idNumber: id, name: '梁嘉欣' });
+  }
+  const batches = (size: number) =>
+    Array.from({ length: Math.ceil(people.length / size) }, (_, i) => people.slice(i * size, (i + 1) * size));
+  for (const group of batches(25)) {
+    await Promise.all(
+      group.map(async (p, i) => {
+        const r = await call<{ id: string }>(base, counter, 'POST', '/residents', {
+          idNumber: p.idNumber,
+          name: p.name,
+          phone: `138${String(10000000 + idSeq + i).slice(-8)}`,
+          town: '大良街道',
+        });
+        p.residentId = r.id;
+        const a = await call<{ receipt: { receiptNo: string } }>(base, counter, 'POST', '/applications', {
+          residentId: r.id,
+          cardType: 'C_NAMED',
+          centre: 'DL',
+        });
+        p.receiptNo = a.receipt.receiptNo;
+      }),
+    );
+  }
+  const run = await call<{ runId: string }>(base, admin, 'POST', '/production-runs', {});
+  for (;;) {
+    const s = await call<{ status: string }>(base, admin, 'GET', `/production-runs/${run.runId}`);
+    if (s.status === 'completed') break;
+    if (s.status === 'failed') throw new Error('production failed');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  for (const group of batches(25)) {
+    await Promise.all(
+      group.map(async (p) => {
+        const r = await call<{ card: { cardNo: string } }>(base, counter, 'POST', '/pickups', {
+          receiptNo: p.receiptNo,
+          idNumber: p.idNumber,
+        });
+        p.cardNo = r.card.cardNo;
+      }),
+    );
+  }
+  return people as Array<{ residentId: string; idNumber: string; name: string; cardNo: string }>;
+}
+
+async function setUpApplicants(base: string, counter: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = await call<{ id: string }>(base, counter, 'POST', '/residents', {
+      idNumber: idNumber(),
+      name: '陈伟',
+      phone: '13900000000',
+      town: '容桂街道',
+    });
+    ids.push(r.id);
+  }
+  return ids;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const url = databaseUrl(config.databaseUrl, DATABASE);
+  const db: Db = await freshDatabase(url);
+  const [apiPort, basePort] = [await freePort(), await freePort()];
+  const env = {
+    ...process.env,
+    NODE_ENV: 'development',
+    DATABASE_URL: url,
+    QUEUE_PREFIX: 'cc-bench-http',
+    LOG_LEVEL: 'warn',
+    LOG_FILE: '',
+  };
+  const api = startProcess('src/server.ts', { ...env, PORT: String(apiPort) });
+  const baseline = startProcess('bench/baseline-server.ts', { ...env, PORT: String(basePort) });
+  const product = `http://127.0.0.1:${apiPort}`;
+  const bare = `http://127.0.0.1:${basePort}`;
+  try {
+    await Promise.all([waitReady(product), waitReady(bare)]);
+    const counter = (await createOperator(db, { role: 'counter', centre: 'DL', name: '压测柜台' })).token;
+    const callCentre = (await createOperator(db, { role: 'call_center', name: '压测坐席' })).token;
+    const admin = (await createOperator(db, { role: 'admin', name: '压测管理员' })).token;
+    console.log(`setting up ${CONNECTIONS * CARDS_PER_CONNECTION} collected cards through the API…`);
+    const holders = await setUpCards(product, counter, admin, CONNECTIONS * CARDS_PER_CONNECTION);
+    const applicants = await setUpApplicants(product, counter, CONNECTIONS);
+    const json = { 'Content-Type': 'application/json' };
+    const auth = (token: string) => ({ Authorization: `Bearer ${token}`, ...json });
+    let slots = 0;
+    type Ctx = Record<string, unknown> & { slot?: number; i?: number };
+    // autocannon types the per-connection context as a bare object
+    const setup = (f: (req: autocannon.Request, ctx: Ctx) => autocannon.Request) =>
+      f as (req: autocannon.Request, ctx: object) => autocannon.Request;
+    const slotOf = (ctx: Ctx) => (ctx.slot ??= slots++ % CONNECTIONS);
+
+    console.log('(a) card reads…');
+    let readIndex = 0;
+    const aProduct = await run({
+      url: product,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req) => ({
+            ...req,
+            path: `/api/v1/cards/${holders[readIndex++ % holders.length]!.cardNo}`,
+            headers: auth(counter),
+          }),
+        },
+      ],
+    });
+    const aBase = await run({
+      url: bare,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req) => ({ ...req, path: `/read/${holders[readIndex++ % holders.length]!.cardNo}` }),
+        },
+      ],
+    });
+
+    console.log('(b) temporary loss report + lift cycles…');
+    const holderFor = (ctx: Ctx) => {
+      const slot = slotOf(ctx);
+      const i = (ctx.i as number | undefined) ?? 0;
+      return holders[slot * CARDS_PER_CONNECTION + (i % CARDS_PER_CONNECTION)]!;
+    };
+    slots = 0;
+    const bProduct = await run({
+      url: product,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: setup((req, ctx) => {
+            const h = holderFor(ctx);
+            return {
+              ...req,
+              path: `/api/v1/cards/${h.cardNo}/loss-reports`,
+              headers: auth(callCentre),
+              body: JSON.stringify({
+                kind: 'temporary',
+                verification: { name: h.name, idNumber: h.idNumber },
+              }),
+            };
+          }),
+        },
+        {
+          method: 'POST',
+          setupRequest: setup((req, ctx) => {
+            const h = holderFor(ctx);
+            ctx.i = ((ctx.i as number | undefined) ?? 0) + 1;
+            return {
+              ...req,
+              path: `/api/v1/cards/${h.cardNo}/lift-loss`,
+              headers: auth(counter),
+              body: JSON.stringify({ verification: { idNumber: h.idNumber } }),
+            };
+          }),
+        },
+      ],
+    });
+    let txIndex = 0;
+    const txBase = await run({
+      url: bare,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req) => ({ ...req, path: `/tx/${holders[txIndex++ % holders.length]!.cardNo}` }),
+        },
+      ],
+    });
+
+    console.log('(c) application + cancel cycles…');
+    slots = 0;
+    const cProduct = await run({
+      url: product,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/v1/applications',
+          setupRequest: setup((req, ctx) => ({
+            ...req,
+            headers: auth(counter),
+            body: JSON.stringify({ residentId: applicants[slotOf(ctx)], cardType: 'C_NAMED', centre: 'DL' }),
+          })),
+          onResponse: (_status: number, body: string, ctx: object) => {
+            (ctx as Ctx).applicationNo = (JSON.parse(body) as { applicationNo?: string }).applicationNo;
+          },
+        },
+        {
+          method: 'POST',
+          setupRequest: setup((req, ctx) => ({
+            ...req,
+            path: `/api/v1/applications/${String(ctx.applicationNo)}/cancel`,
+            headers: auth(counter),
+          })),
+        },
+      ],
+    });
+
+    const row = (name: string, p: Figures, b: Figures, baselineName: string) => [
+      name,
+      p.rps.toFixed(0),
+      String(p.p50),
+      String(p.p99),
+      String(p.errors),
+      baselineName,
+      b.rps.toFixed(0),
+      String(b.p50),
+      String(b.p99),
+      (p.rps / b.rps).toFixed(2),
+    ];
+    console.log(
+      `\n${formatTable(
+        ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'baseline', 'req/s', 'p50 ms', 'p99 ms', 'ratio'],
+        [
+          row('(a) GET /cards/:cardNo', aProduct, aBase, 'PK read'),
+          row('(b) loss report + lift', bProduct, txBase, 'lock+update+insert'),
+          row('(c) application + cancel', cProduct, txBase, 'lock+update+insert'),
+        ],
+      )}`,
+    );
+    console.log(
+      `\n${CONNECTIONS} connections, ${DURATION} s each; targets: (a) ≥ 0.70, (b) ≥ 0.60 of their baselines.`,
+    );
+  } finally {
+    await stopProcess(api);
+    await stopProcess(baseline);
+    await db.destroy();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});
