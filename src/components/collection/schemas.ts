@@ -1,9 +1,4 @@
-import { isRealDate } from '../../platform/dates';
-import { Joi, listQuery } from '../../platform/validation';
-
-const day = Joi.string()
-  .pattern(/^\d{4}-\d{2}-\d{2}$/)
-  .custom((value: string, helpers) => (isRealDate(value) ? value : helpers.error('any.invalid')));
+import { isoDay as day, Joi, listQuery } from '../../platform/validation';
 const town = Joi.string().trim().min(1).max(20);
 
 export const teamBody = Joi.object({
