@@ -171,7 +171,8 @@ let recordSeq = 0;
 
 /** A birth date between 1950 and 2004: an adult, spread so that identity numbers never run out. */
 function adultBirthDate(): string {
-  return addDays('1950-01-01', randomInt(0, 20000));
+  // 28 to 66 years old: an adult who is neither under 16 nor 70+ (which shortens the ready date)
+  return addDays('1960-01-01', randomInt(0, 14000));
 }
 
 /** A valid row for an adult (C_NAMED card, 大良) collected today; override any cell. */
