@@ -12,22 +12,31 @@
  * the same streaming reader and INSERTs the raw cells, 500 rows a statement and a transaction, into a
  * table with the file's columns: parsing and inserting with no checks, no encryption, no other tables.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, openAsBlob, readFileSync, rmSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../src/config';
-import { createDb, type Db } from '../src/platform/db';
+import type { Db } from '../src/platform/db';
 import { createOperator } from '../src/components/operators';
 import { COLUMNS } from '../src/components/collection/parsing/columns';
 import { readBatchRows } from '../src/components/collection/parsing/reader';
 import { addDays, localDate } from '../src/platform/dates';
-import { ensureDatabase, migrate, seedReferenceData } from '../db/schema';
+import {
+  call,
+  databaseUrl,
+  formatTable,
+  freePort,
+  freshDatabase,
+  peakRssMb,
+  ROOT,
+  startProcess,
+  stopProcess,
+  waitReady,
+} from './support';
 
-const ROOT = path.resolve(__dirname, '..');
 const GENERATOR = path.resolve(ROOT, '..', 'shared', 'tools', 'gen-residents.mjs');
 const DATABASE = 'citizen_card_bench';
 const PREFIX = 'cc-bench';
@@ -64,96 +73,6 @@ function sizes(): number[] {
   return list;
 }
 
-function databaseUrl(base: string): string {
-  const url = new URL(base);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
-}
-
-async function freshDatabase(url: string): Promise<Db> {
-  const server = new URL(url);
-  server.pathname = '/';
-  const admin = createDb(server.toString(), 1);
-  try {
-    await admin.raw(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
-  } finally {
-    await admin.destroy();
-  }
-  await ensureDatabase(url);
-  const db = createDb(url, 4);
-  await migrate(db);
-  await seedReferenceData(db);
-  return db;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-function start(script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  // node itself, not npx or the tsx wrapper: the pid must be the process whose memory is measured
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${path.basename(script)}] ${d.toString()}`));
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** The worker's peak resident set so far (Linux), in MB. */
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1];
-  return kb ? Number(kb) / 1024 : NaN;
-}
-
-async function waitReady(base: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      const res = await fetch(`${base}/readyz`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the API did not become ready');
-}
-
-async function call(
-  base: string,
-  token: string,
-  method: string,
-  url: string,
-  body?: unknown,
-): Promise<unknown> {
-  const res = await fetch(`${base}/api/v1${url}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = (await res.json()) as unknown;
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 async function generate(
   rows: number,
   seed: number,
@@ -178,8 +97,8 @@ async function importThroughApi(
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const childEnv = { ...env, PORT: String(port) };
-  const api = start('src/server.ts', childEnv);
-  const worker = start('jobs/worker.ts', childEnv);
+  const api = startProcess('src/server.ts', childEnv);
+  const worker = startProcess('jobs/worker.ts', childEnv);
   try {
     await waitReady(base);
     const admin = (await createOperator(db, { role: 'admin', name: '压测管理员' })).token;
@@ -229,8 +148,8 @@ async function importThroughApi(
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
-    await stop(worker);
-    await stop(api);
+    await stopProcess(worker);
+    await stopProcess(api);
     void rows;
   }
 }
@@ -277,20 +196,20 @@ function table(results: Result[]): string {
     'insert-only rows/s',
     'accepted/rejected (expected)',
   ];
-  const lines = results.map((r) => [
-    String(r.rows),
-    r.rowsPerSecond.toFixed(0),
-    r.baselineRowsPerSecond.toFixed(0),
-    (r.rowsPerSecond / r.baselineRowsPerSecond).toFixed(2),
-    `${r.peakRssMb.toFixed(0)} MB`,
-    r.seconds.toFixed(2),
-    r.baselineSeconds.toFixed(2),
-    r.insertOnlyRowsPerSecond.toFixed(0),
-    `${r.accepted}/${r.rejected} (${r.expected.accepted}/${r.expected.rejected})`,
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
-  return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');
+  return formatTable(
+    head,
+    results.map((r) => [
+      String(r.rows),
+      r.rowsPerSecond.toFixed(0),
+      r.baselineRowsPerSecond.toFixed(0),
+      (r.rowsPerSecond / r.baselineRowsPerSecond).toFixed(2),
+      `${r.peakRssMb.toFixed(0)} MB`,
+      r.seconds.toFixed(2),
+      r.baselineSeconds.toFixed(2),
+      r.insertOnlyRowsPerSecond.toFixed(0),
+      `${r.accepted}/${r.rejected} (${r.expected.accepted}/${r.expected.rejected})`,
+    ]),
+  );
 }
 
 async function main(): Promise<void> {
@@ -300,7 +219,7 @@ async function main(): Promise<void> {
     );
   }
   const config = loadConfig();
-  const url = databaseUrl(config.databaseUrl);
+  const url = databaseUrl(config.databaseUrl, DATABASE);
   const seed = Number(flag('seed') ?? 20261203);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
