@@ -18,7 +18,7 @@ export function openDeps(config: Config, purpose: 'api' | 'worker' | 'cli'): App
     logger,
     redis,
     db: createDb(config.databaseUrl, config.dbPoolMax),
-    queues: createQueues(redis, config.queuePrefix),
+    queues: createQueues(redis, config.queuePrefix, logger),
     vault: createPiiVault(config.piiEncryptionKey, config.piiHashKey),
     clock: systemClock,
   };

@@ -50,12 +50,16 @@ export function queuePrefix(prefix: string): string {
   return `{${prefix}}`;
 }
 
-export function createQueues(connection: Redis, prefix: string): Queues {
+export function createQueues(connection: Redis, prefix: string, logger?: Logger): Queues {
   const queues = new Map<QueueName, Queue>();
   const get = (name: QueueName): Queue => {
     let q = queues.get(name);
     if (!q) {
       q = new Queue(name, { connection, prefix: queuePrefix(prefix), skipWaitingForReady: true });
+      // without a listener a lost connection is printed raw to stderr; it belongs in the log
+      q.on('error', (err: Error) =>
+        logger?.warn({ err: { message: err.message }, queue: name }, 'queue connection error'),
+      );
       queues.set(name, q);
     }
     return q;

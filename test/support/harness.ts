@@ -53,7 +53,8 @@ export async function startHarness(): Promise<Harness> {
     await new Promise((r) => setTimeout(r, 500));
     await redis.ping();
   });
-  const queues = createQueues(redis, config.queuePrefix);
+  const logger = createLogger({ level: config.logLevel, file: config.logFile, stdout: false, name: 'test' });
+  const queues = createQueues(redis, config.queuePrefix, logger);
   for (const name of QUEUE_NAMES) await queues.get(name).obliterate({ force: true });
   const clock = new TestClock();
   const deps: AppDeps = {
@@ -63,7 +64,7 @@ export async function startHarness(): Promise<Harness> {
     queues,
     clock,
     vault: createPiiVault(config.piiEncryptionKey, config.piiHashKey),
-    logger: createLogger({ level: config.logLevel, file: config.logFile, stdout: false, name: 'test' }),
+    logger,
   };
   const workers = startWorkers(deps, { redisUrl: config.redisUrl });
   const token = async (role: Parameters<typeof createOperator>[1]) => (await createOperator(db, role)).token;
