@@ -94,3 +94,13 @@ export async function inTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>, a
 export async function inSavepoint<T>(conn: Conn, work: (trx: Trx) => Promise<T>): Promise<T> {
   return conn.transaction((trx: Trx) => work(trx));
 }
+
+/** The first row of a query mapped to a domain object, optionally locked for the caller's transaction. */
+export async function findOne<R, T>(
+  query: Knex.QueryBuilder,
+  map: (row: R) => T,
+  lock: { forUpdate?: boolean } = {},
+): Promise<T | undefined> {
+  const row = (await (lock.forUpdate ? query.forUpdate() : query)) as R | undefined;
+  return row === undefined ? undefined : map(row);
+}

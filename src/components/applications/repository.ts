@@ -1,4 +1,4 @@
-import type { Conn } from '../../platform/db';
+import { findOne, type Conn } from '../../platform/db';
 import { inSavepoint, isDuplicateKey } from '../../platform/db';
 import { randomDigits, withLuhn } from '../../platform/numbers';
 import { localDate } from '../../platform/dates';
@@ -178,9 +178,7 @@ export async function findByNo(
   applicationNo: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ApplicationRecord | undefined> {
-  const q = conn('applications').where('application_no', applicationNo).first(COLUMNS);
-  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
-  return row ? fromRow(row) : undefined;
+  return findOne(conn('applications').where('application_no', applicationNo).first(COLUMNS), fromRow, opts);
 }
 
 export async function findByDbId(
@@ -188,9 +186,7 @@ export async function findByDbId(
   dbId: number,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ApplicationRecord | undefined> {
-  const q = conn('applications').where('id', dbId).first(COLUMNS);
-  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
-  return row ? fromRow(row) : undefined;
+  return findOne(conn('applications').where('id', dbId).first(COLUMNS), fromRow, opts);
 }
 
 export async function openNamedApplicationOf(

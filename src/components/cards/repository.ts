@@ -1,4 +1,4 @@
-import type { Conn } from '../../platform/db';
+import { findOne, type Conn } from '../../platform/db';
 import { inSavepoint, isDuplicateKey } from '../../platform/db';
 import { randomDigits, withLuhn } from '../../platform/numbers';
 
@@ -121,9 +121,7 @@ export async function findByCardNo(
   cardNo: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<CardRecord | undefined> {
-  const q = conn('cards').where('card_no', cardNo).first(COLUMNS);
-  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
-  return row ? fromRow(row) : undefined;
+  return findOne(conn('cards').where('card_no', cardNo).first(COLUMNS), fromRow, opts);
 }
 
 export async function findByDbId(
@@ -131,9 +129,7 @@ export async function findByDbId(
   dbId: number,
   opts: { forUpdate?: boolean } = {},
 ): Promise<CardRecord | undefined> {
-  const q = conn('cards').where('id', dbId).first(COLUMNS);
-  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
-  return row ? fromRow(row) : undefined;
+  return findOne(conn('cards').where('id', dbId).first(COLUMNS), fromRow, opts);
 }
 
 export async function findByApplication(
@@ -141,9 +137,7 @@ export async function findByApplication(
   applicationDbId: number,
   opts: { forUpdate?: boolean } = {},
 ): Promise<CardRecord | undefined> {
-  const q = conn('cards').where('application_id', applicationDbId).first(COLUMNS);
-  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
-  return row ? fromRow(row) : undefined;
+  return findOne(conn('cards').where('application_id', applicationDbId).first(COLUMNS), fromRow, opts);
 }
 
 export async function findReplacementOf(conn: Conn, cardDbId: number): Promise<CardRecord | undefined> {

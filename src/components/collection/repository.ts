@@ -1,4 +1,4 @@
-import type { Conn } from '../../platform/db';
+import { findOne, type Conn } from '../../platform/db';
 
 /* Teams ------------------------------------------------------------------------------------------- */
 
@@ -341,11 +341,13 @@ export async function progressOf(
   batchDbId: number,
   opts: { forUpdate?: boolean } = {},
 ): Promise<BatchProgress | undefined> {
-  const q = conn('collection_batch_progress')
-    .where('batch_id', batchDbId)
-    .first('done_rows', 'accepted', 'rejected', 'by_reason');
-  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as ProgressRow | undefined;
-  return row ? toProgress(row) : undefined;
+  return findOne(
+    conn('collection_batch_progress')
+      .where('batch_id', batchDbId)
+      .first('done_rows', 'accepted', 'rejected', 'by_reason'),
+    toProgress,
+    opts,
+  );
 }
 
 /** Locks the batch row for a change of status and returns the status it has. */

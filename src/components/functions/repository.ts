@@ -1,4 +1,4 @@
-import type { Conn } from '../../platform/db';
+import { findOne, type Conn } from '../../platform/db';
 
 export interface FunctionDef {
   code: string;
@@ -36,9 +36,11 @@ export async function findFunction(
   code: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<FunctionDef | undefined> {
-  const q = conn('functions').where({ code }).first('code', 'name', 'scope', 'card_types', 'availability');
-  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
-  return row ? toDef(row) : undefined;
+  return findOne(
+    conn('functions').where({ code }).first('code', 'name', 'scope', 'card_types', 'availability'),
+    toDef,
+    opts,
+  );
 }
 
 export async function setAvailability(

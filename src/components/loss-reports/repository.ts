@@ -1,4 +1,4 @@
-import type { Conn } from '../../platform/db';
+import { findOne, type Conn } from '../../platform/db';
 
 export type ReportKind = 'temporary' | 'formal';
 export type ReportStatus = 'open' | 'lifted' | 'lapsed' | 'superseded' | 'final' | 'closed';
@@ -66,9 +66,11 @@ export async function openTemporaryReportOf(
   cardDbId: number,
   opts: { forUpdate?: boolean } = {},
 ): Promise<LossReport | undefined> {
-  const q = conn('loss_reports').where({ card_id: cardDbId, kind: 'temporary', status: 'open' }).first();
-  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
-  return row ? fromRow(row) : undefined;
+  return findOne(
+    conn('loss_reports').where({ card_id: cardDbId, kind: 'temporary', status: 'open' }).first(),
+    fromRow,
+    opts,
+  );
 }
 
 export async function findReport(
@@ -76,9 +78,7 @@ export async function findReport(
   reportId: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<LossReport | undefined> {
-  const q = conn('loss_reports').where('report_id', reportId).first();
-  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
-  return row ? fromRow(row) : undefined;
+  return findOne(conn('loss_reports').where('report_id', reportId).first(), fromRow, opts);
 }
 
 export async function closeReport(

@@ -1,4 +1,4 @@
-import type { Conn } from '../../platform/db';
+import { findOne, type Conn } from '../../platform/db';
 import type { PartnerActor } from '../../platform/context';
 
 interface PartnerRow {
@@ -48,9 +48,7 @@ export async function findPartner(
   publicId: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<PartnerRecord | undefined> {
-  const q = conn('partners').where('public_id', publicId).first();
-  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as PartnerRow | undefined;
-  return row ? fromRow(row) : undefined;
+  return findOne(conn('partners').where('public_id', publicId).first(), fromRow, opts);
 }
 
 export async function activePartnerByKeyHash(conn: Conn, keyHash: Buffer): Promise<PartnerActor | undefined> {

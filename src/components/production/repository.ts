@@ -1,4 +1,4 @@
-import type { Conn } from '../../platform/db';
+import { findOne, type Conn } from '../../platform/db';
 
 export type RunStatus = 'queued' | 'processing' | 'completed' | 'failed';
 
@@ -52,9 +52,7 @@ export async function findRun(
   runId: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ProductionRun | undefined> {
-  const q = conn('production_runs').where('run_id', runId).first();
-  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
-  return row ? fromRow(row) : undefined;
+  return findOne(conn('production_runs').where('run_id', runId).first(), fromRow, opts);
 }
 
 export async function updateRun(

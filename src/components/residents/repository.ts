@@ -1,4 +1,4 @@
-import type { Conn } from '../../platform/db';
+import { findOne, type Conn } from '../../platform/db';
 import type { Gender } from './personal-data';
 
 /** A resident as stored: personal data still sealed. */
@@ -100,9 +100,7 @@ export async function findByIdNumberHash(
   hash: Buffer,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ResidentRecord | undefined> {
-  const q = conn<Row>('residents').where('id_number_hash', hash).first();
-  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
-  return row ? fromRow(row) : undefined;
+  return findOne(conn<Row>('residents').where('id_number_hash', hash).first(), fromRow, opts);
 }
 
 /** Many residents at once, keyed by identity-number hash (hex): the collection import's look-up. */
@@ -124,9 +122,7 @@ export async function findByPublicId(
   publicId: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ResidentRecord | undefined> {
-  const q = conn<Row>('residents').where('public_id', publicId).first();
-  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
-  return row ? fromRow(row) : undefined;
+  return findOne(conn<Row>('residents').where('public_id', publicId).first(), fromRow, opts);
 }
 
 export async function findByDbId(
@@ -134,9 +130,7 @@ export async function findByDbId(
   dbId: number,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ResidentRecord | undefined> {
-  const q = conn<Row>('residents').where('id', dbId).first();
-  const row = (await (opts.forUpdate ? q.forUpdate() : q)) as Row | undefined;
-  return row ? fromRow(row) : undefined;
+  return findOne(conn<Row>('residents').where('id', dbId).first(), fromRow, opts);
 }
 
 export async function insertResident(conn: Conn, r: ResidentWrite, at: Date): Promise<number> {
