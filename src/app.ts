@@ -1,13 +1,10 @@
 import express, { type Express } from 'express';
 import type { AppDeps } from './deps';
-import type { Actor } from './platform/context';
-import { appError, errorHandler, notFound, requestId, requestLog } from './platform/http';
-import { CommonErrors } from './platform/errors';
-import { fixedWindowLimiter } from './platform/rate-limit';
+import { errorHandler, notFound, requestId, requestLog } from './platform/http';
 import { idempotency } from './platform/idempotency';
-import { mountRoutes, type Gatekeeper } from './platform/mount';
+import { mountRoutes } from './platform/mount';
+import { buildGatekeeper } from './gatekeeper';
 import type { RouteDef } from './platform/routes';
-import { operatorByToken } from './components/operators';
 import { applicationRoutes } from './components/applications';
 import { auditRoutes } from './components/audit';
 import { collectionRoutes } from './components/collection';
@@ -49,33 +46,7 @@ export function buildApp(deps: AppDeps): Express {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
   const services = buildServices(deps);
-  const partnerLimiter = fixedWindowLimiter(deps.redis, {
-    name: `${deps.config.queuePrefix}:partner`,
-    limit: deps.config.partnerRateLimitPerMinute,
-    windowMs: 60_000,
-  });
-  const gatekeeper: Gatekeeper = {
-    // partner keys start pk_, operator tokens op_: one look-up for either
-    resolve: async (secret): Promise<Actor | undefined> =>
-      secret.startsWith('pk_') ? services.partners.partnerByKey(secret) : operatorByToken(deps.db, secret),
-    recordPartnerCall: (actor, call) => services.partners.recordCall(actor, call),
-    admitPartner: async (actor) => {
-      const decision = await partnerLimiter.hit(actor.id).catch((err: Error) => {
-        // a Redis outage must not cut hospitals off: let the call through and say so in the log
-        deps.logger.warn({ err: { message: err.message } }, 'partner rate limit unavailable');
-        return { allowed: true, retryAfterSeconds: 0 };
-      });
-      if (!decision.allowed) {
-        throw appError(
-          CommonErrors.RATE_LIMITED,
-          `每分钟最多 ${deps.config.partnerRateLimitPerMinute} 次请求`,
-          {
-            'Retry-After': String(decision.retryAfterSeconds),
-          },
-        );
-      }
-    },
-  };
+  const gatekeeper = buildGatekeeper(deps, services);
 
   const registry = createRegistry('api');
   const routes = apiRoutes(services, deps);
