@@ -112,6 +112,8 @@ export function receiveUpload(
       fields[name] = value;
     });
     parser.on('file', (name, stream, info) => {
+      // a body cut off mid-file errors this stream; unheard, that error would end the process
+      stream.on('error', () => fail(appError(CollectionErrors.MALFORMED_UPLOAD, '上传内容不完整')));
       if (name !== 'file' || writing) {
         stream.resume();
         return;

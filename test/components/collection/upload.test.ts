@@ -152,6 +152,19 @@ describe('POST /api/v1/collection-batches', () => {
     assert.equal(json.body.code, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
+  it('when the multipart body ends in the middle of a file, then 400 MALFORMED_UPLOAD and the API keeps serving', async () => {
+    const { token } = await collectionSetup();
+    for (const name of ['file', 'other']) {
+      const cut = await as(token)
+        .post('/api/v1/collection-batches')
+        .set('Content-Type', 'multipart/form-data; boundary=xyz')
+        .send(`--xyz\r\nContent-Disposition: form-data; name="${name}"; filename="a.csv"\r\n\r\nabc`)
+        .expect(400);
+      assert.equal(cut.body.code, 'MALFORMED_UPLOAD');
+    }
+    await api().get('/healthz').expect(200);
+  });
+
   it('when the queue cannot be reached, then 503 and the batch waits queued until the recovery job enqueues it', async () => {
     const h = harness();
     const down: Queues = {
