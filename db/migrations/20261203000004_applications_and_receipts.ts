@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 
-// open_named_resident_id is the resident while a first or reissue application is open and NULL
-// otherwise; its unique key is what stops twenty counters giving one resident two named cards.
-// open_replacement_of does the same for replacements and exchanges of one card.
+// open_named_resident_id is the resident while any of their applications is open (first, reissue,
+// replacement or exchange) and NULL otherwise; its unique key is what stops twenty counters giving
+// one resident two named cards. open_replacement_of allows one open replacement or exchange a card.
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE TABLE applications (
@@ -34,8 +34,7 @@ export async function up(knex: Knex): Promise<void> {
       pickup_agent_relation VARCHAR(20) NULL,
       cancelled_at DATETIME(3) NULL,
       open_named_resident_id BIGINT UNSIGNED GENERATED ALWAYS AS (
-        CASE WHEN status IN ('submitted', 'in_production', 'ready') AND replaces_card_id IS NULL
-        THEN resident_id END) STORED,
+        CASE WHEN status IN ('submitted', 'in_production', 'ready') THEN resident_id END) STORED,
       open_replacement_of BIGINT UNSIGNED GENERATED ALWAYS AS (
         CASE WHEN status IN ('submitted', 'in_production', 'ready') THEN replaces_card_id END) STORED,
       UNIQUE KEY applications_no (application_no),

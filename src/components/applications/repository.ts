@@ -196,7 +196,6 @@ export async function openNamedApplicationOf(
   const row = (await conn('applications')
     .where('resident_id', residentDbId)
     .whereIn('status', OPEN_STATUSES)
-    .whereNull('replaces_card_id')
     .first(COLUMNS)) as Row | undefined;
   return row ? fromRow(row) : undefined;
 }
