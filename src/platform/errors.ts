@@ -75,6 +75,7 @@ export function raise(spec: ErrorSpec, detail?: string): never {
 export const CommonErrors = defineErrors({
   VALIDATION_FAILED: { kind: 'invalid', title: '提交的信息有误，请检查后重试' },
   MALFORMED_JSON: { kind: 'bad_request', title: '请求内容不是有效的JSON' },
+  MALFORMED_REQUEST: { kind: 'bad_request', title: '请求格式不正确' },
   UNSUPPORTED_MEDIA_TYPE: { kind: 'unsupported', title: '请求内容格式不受支持' },
   PAYLOAD_TOO_LARGE: { kind: 'too_large', title: '请求内容过大' },
   NOT_FOUND: { kind: 'not_found', title: '请求的地址不存在' },

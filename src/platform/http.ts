@@ -73,6 +73,13 @@ function translate(err: unknown): AppError | undefined {
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return appError(CommonErrors.UNSUPPORTED_MEDIA_TYPE);
   }
+  // the router could not percent-decode a path parameter (/cards/%E0%A4%A)
+  if (err instanceof URIError) return appError(CommonErrors.MALFORMED_REQUEST, '请求地址的编码不正确');
+  // any other client error the HTTP layer raised (a gzip body that is not gzip, say) is the client's
+  const status = typeof err === 'object' && err !== null && 'status' in err ? Number(err.status) : 0;
+  const exposed = typeof err === 'object' && err !== null && 'expose' in err && err.expose === true;
+  if (exposed && status === 415) return appError(CommonErrors.UNSUPPORTED_MEDIA_TYPE);
+  if (exposed && status >= 400 && status < 500) return appError(CommonErrors.MALFORMED_REQUEST);
   if (isRetryableTransactionError(err)) return appError(CommonErrors.CONCURRENT_UPDATE);
   const errno = mysqlErrno(err);
   if (errno === MYSQL.DUPLICATE_KEY) return appError(CommonErrors.CONCURRENT_UPDATE);

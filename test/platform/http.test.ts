@@ -32,6 +32,23 @@ describe('HTTP conventions', () => {
     assert.equal(empty.body.code, 'VALIDATION_FAILED');
   });
 
+  it('when the body claims an encoding it does not have, or a path cannot be decoded, then 400, never 500', async () => {
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const res = await api('counterDL')
+        .post('/api/v1/residents/lookup')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', encoding)
+        .send('{"idNumber":"11010519491231002X"}');
+      assert.equal(res.status, 400, encoding);
+      assert.equal(res.body.code, 'MALFORMED_REQUEST');
+    }
+    for (const path of ['/api/v1/cards/%E0%A4%A', '/api/v1/cards/%', '/api/v1/residents/%C0%AF', '/api/v1/public/authorisations/%ZZ?code=1']) {
+      const res = await api('counterDL').get(path);
+      assert.equal(res.status, 400, path);
+      assert.equal(res.body.code, 'MALFORMED_REQUEST');
+    }
+  });
+
   it('when the route is unknown, then 404 NOT_FOUND as problem+json with the caller’s request id', async () => {
     const res = await api('counterDL').get('/api/v1/nothing-here').set('X-Request-Id', 'req-42').expect(404);
     assert.equal(res.body.code, 'NOT_FOUND');
