@@ -6,6 +6,8 @@ import { jobsByQueue } from './registry';
 
 export interface RunningWorkers {
   workers: Worker[];
+  /** The workers' own Redis connections (one per queue). */
+  connections: Redis[];
   schedulesReady: Promise<void>;
   close(): Promise<void>;
 }
@@ -64,10 +66,16 @@ export function startWorkers(
     workers.push(worker);
   }
   const schedulesReady = registerSchedules(deps, registry, options.queues);
+  // Redis keeps no data across a restart here, and the timers live in Redis: put them back each time
+  // the connection comes back, or sweeps and recoveries would stop until the worker restarts
+  const reRegister = () => void registerSchedules(deps, registry, options.queues);
+  connections[0]?.on('ready', reRegister);
   return {
     workers,
+    connections,
     schedulesReady,
     async close() {
+      connections[0]?.off('ready', reRegister);
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(connections.map((c) => c.quit().catch(() => undefined)));
     },

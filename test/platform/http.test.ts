@@ -42,7 +42,12 @@ describe('HTTP conventions', () => {
       assert.equal(res.status, 400, encoding);
       assert.equal(res.body.code, 'MALFORMED_REQUEST');
     }
-    for (const path of ['/api/v1/cards/%E0%A4%A', '/api/v1/cards/%', '/api/v1/residents/%C0%AF', '/api/v1/public/authorisations/%ZZ?code=1']) {
+    for (const path of [
+      '/api/v1/cards/%E0%A4%A',
+      '/api/v1/cards/%',
+      '/api/v1/residents/%C0%AF',
+      '/api/v1/public/authorisations/%ZZ?code=1',
+    ]) {
       const res = await api('counterDL').get(path);
       assert.equal(res.status, 400, path);
       assert.equal(res.body.code, 'MALFORMED_REQUEST');
