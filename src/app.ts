@@ -57,7 +57,6 @@ export function buildApp(deps: AppDeps): Express {
   app.use(metricsRouter(deps, registry));
   app.use(docsRouter(routes, API_PREFIX));
   app.use(QUEUE_DASHBOARD_PATH, queueDashboard(deps));
-  app.use(API_PREFIX, express.json({ limit: '100kb', type: ['application/json', 'application/*+json'] }));
   app.use(
     API_PREFIX,
     mountRoutes(routes, gatekeeper, idempotency(deps.db, deps.vault, deps.config.piiHashKey)),

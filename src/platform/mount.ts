@@ -86,6 +86,13 @@ async function authorise(
   return actor;
 }
 
+// non-strict: a body of `null` or `3` is JSON, and gets the validation error it deserves
+const jsonBody = express.json({
+  limit: '100kb',
+  type: ['application/json', 'application/*+json'],
+  strict: false,
+});
+
 /** Mounts declared routes: authorise, replay idempotent retries, validate, then the two-line handler. */
 export function mountRoutes(
   defs: readonly RouteDef[],
@@ -101,10 +108,16 @@ export function mountRoutes(
         res.locals.route = `${req.baseUrl}${def.path}`;
         next();
       },
-      ...(def.method === 'post' && !def.rawBody ? [requireJsonBody] : []),
+      // who is asking is settled before the body is read: strangers never make us parse anything
+      async (req: Request, _res: Response, next: NextFunction) => {
+        await authorise(def, req, _res, gatekeeper);
+        next();
+      },
+      ...(def.method === 'post' && !def.rawBody ? [requireJsonBody, jsonBody] : []),
       async (req: Request, res: Response, next: NextFunction) => {
-        const actor = await authorise(def, req, res, gatekeeper);
-        if (actor) await idempotency(req, res, next, `${actor.kind}:${actor.id}`);
+        const actor = res.locals.actor as Actor | undefined;
+        if (actor && def.access.kind !== 'public')
+          await idempotency(req, res, next, `${actor.kind}:${actor.id}`);
         else next();
       },
       async (req: Request, res: Response) => {

@@ -21,6 +21,24 @@ describe('HTTP conventions', () => {
     assert.equal(res.body.code, 'PAYLOAD_TOO_LARGE');
   });
 
+  it('when the JSON body is null, then 422 VALIDATION_FAILED, not a parse error', async () => {
+    const res = await api('counterDL')
+      .post('/api/v1/residents')
+      .set('Content-Type', 'application/json')
+      .send('null')
+      .expect(422);
+    assert.equal(res.body.code, 'VALIDATION_FAILED');
+  });
+
+  it('when a stranger sends a malformed body, then 401 comes first: bodies are read only for known callers', async () => {
+    const res = await api()
+      .post('/api/v1/residents')
+      .set('Content-Type', 'application/json')
+      .send('{"idNumber": ')
+      .expect(401);
+    assert.equal(res.body.code, 'UNAUTHENTICATED');
+  });
+
   it('when the body is not JSON, then 415; when it is empty, then 422', async () => {
     const res = await api('counterDL')
       .post('/api/v1/residents')

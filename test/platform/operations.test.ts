@@ -71,4 +71,23 @@ describe('request logs', () => {
     assert.match(line.operatorId, /^[0-9a-f-]{36}$/);
     assert.equal(line.req.path, '/api/v1/functions');
   });
+
+  it('when a counter’s body cannot be parsed, then the 400 line still names the operator and role', async () => {
+    const h = harness();
+    await api('counterDL')
+      .post('/api/v1/residents')
+      .set('X-Request-Id', 'log-check-2')
+      .set('Content-Type', 'application/json')
+      .send('{')
+      .expect(400);
+    const fs = await import('node:fs');
+    const line = JSON.parse(
+      fs
+        .readFileSync(h.config.logFile!, 'utf8')
+        .split('\n')
+        .find((l) => l.includes('"log-check-2"'))!,
+    );
+    assert.equal(line.role, 'counter');
+    assert.equal(line.res.statusCode, 400);
+  });
 });

@@ -101,7 +101,8 @@ export class ReplacementsService {
     const operator = asOperator(ctx);
     const today = localDate(now);
     const resident = await residentsRepository.findByDbId(trx, card.residentDbId!, { forUpdate: true });
-    if (await repo.openNamedApplicationOf(trx, card.residentDbId!)) raise(ReplacementErrors.REPLACEMENT_IN_PROGRESS);
+    if (await repo.openNamedApplicationOf(trx, card.residentDbId!))
+      raise(ReplacementErrors.REPLACEMENT_IN_PROGRESS);
     const centre = operator.centre ?? card.centre;
     const dates = await receiptDates(trx, today, ageOn(resident!.birthDate, today));
     const { application, receipt } = await repo.insertApplicationWithReceipt(

@@ -143,24 +143,42 @@ describe('POST /api/v1/cards/:cardNo/replacement', () => {
 describe('one named card while a replacement or exchange is open', () => {
   it('when a replacement is open, then a new application is 409 NAMED_CARD_EXISTS and the replacement card can be collected', async () => {
     const { resident, cardNo } = await residentWithActiveCard({ age: 40 });
-    const replacement = await api('counterDL').post(`/api/v1/cards/${cardNo}/replacement`, { payment: { amountFen: 2000, method: 'cash' } }).expect(201);
+    const replacement = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/replacement`, { payment: { amountFen: 2000, method: 'cash' } })
+      .expect(201);
     const second = await api('counterDL')
-      .post('/api/v1/applications', { residentId: resident.id, cardType: 'C_NAMED', centre: 'DL', payment: { amountFen: 2000, method: 'cash' } })
+      .post('/api/v1/applications', {
+        residentId: resident.id,
+        cardType: 'C_NAMED',
+        centre: 'DL',
+        payment: { amountFen: 2000, method: 'cash' },
+      })
       .expect(409);
     assert.equal(second.body.code, 'NAMED_CARD_EXISTS');
     await produce();
-    await api('counterDL').post('/api/v1/pickups', { receiptNo: replacement.body.receipt.receiptNo, idNumber: resident.idNumber }).expect(200);
+    await api('counterDL')
+      .post('/api/v1/pickups', { receiptNo: replacement.body.receipt.receiptNo, idNumber: resident.idNumber })
+      .expect(200);
   });
 
   it('when an exchange is open and the old card is cancelled, then a new application is still refused', async () => {
     const { resident, cardNo } = await residentWithActiveCard({ age: 40 });
-    await api('counterDL').post(`/api/v1/cards/${cardNo}/exchange`, { reason: 'damaged', waiver: { reason: '质量问题' } }).expect(201);
+    await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/exchange`, { reason: 'damaged', waiver: { reason: '质量问题' } })
+      .expect(201);
     await api('counterDL').post(`/api/v1/cards/${cardNo}/cancel`, { reason: 'holder_request' }).expect(200);
     const res = await api('counterDL')
-      .post('/api/v1/applications', { residentId: resident.id, cardType: 'C_NAMED', centre: 'DL', payment: { amountFen: 2000, method: 'cash' } })
+      .post('/api/v1/applications', {
+        residentId: resident.id,
+        cardType: 'C_NAMED',
+        centre: 'DL',
+        payment: { amountFen: 2000, method: 'cash' },
+      })
       .expect(409);
     assert.equal(res.body.code, 'NAMED_CARD_EXISTS');
-    const again = await api('counterDL').post(`/api/v1/cards/${cardNo}/replacement`, { payment: { amountFen: 2000, method: 'cash' } }).expect(409);
+    const again = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/replacement`, { payment: { amountFen: 2000, method: 'cash' } })
+      .expect(409);
     assert.ok(['INVALID_STATE', 'REPLACEMENT_IN_PROGRESS'].includes(again.body.code));
   });
 });
