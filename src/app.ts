@@ -43,7 +43,9 @@ export function apiRoutes(services: Services, deps: AppDeps): RouteDef[] {
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // X-Forwarded-For is believed only from the proxies named in TRUST_PROXY; otherwise anyone could
+  // pick their own address and walk around per-address rate limits
+  app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple');
   const services = buildServices(deps);
   const gatekeeper = buildGatekeeper(deps, services);

@@ -21,6 +21,7 @@ export interface Config {
   readonly uploadRetentionDays: number;
   readonly uploadDir: string;
   readonly dbPoolMax: number;
+  readonly trustProxy: string | false;
 }
 
 /** The keys shipped in `.env.example`; production refuses them. */
@@ -54,6 +55,7 @@ const schema = Joi.object({
   UPLOAD_RETENTION_DAYS: Joi.number().integer().min(1).default(30),
   UPLOAD_DIR: Joi.string().default('var/uploads'),
   DB_POOL_MAX: Joi.number().integer().min(2).max(200).default(20),
+  TRUST_PROXY: Joi.string().allow('').default(''),
 }).unknown(true);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadRetentionDays: Number(v.UPLOAD_RETENTION_DAYS),
     uploadDir: String(v.UPLOAD_DIR),
     dbPoolMax: Number(v.DB_POOL_MAX),
+    trustProxy: v.TRUST_PROXY ? String(v.TRUST_PROXY) : false,
   });
 }
 

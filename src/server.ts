@@ -10,7 +10,13 @@ function main(): void {
   const config = loadConfig();
   const deps = openDeps(config, 'api');
   const app = buildApp(deps);
-  const server: Server = app.listen(config.port, () => {
+  const server: Server = app.listen(config.port, (err?: Error) => {
+    if (err) {
+      // a port already taken must stop this process, not leave it up and serving nothing
+      deps.logger.fatal({ err: { message: err.message }, port: config.port }, 'cannot listen');
+      void closeDeps(deps).finally(() => process.exit(1));
+      return;
+    }
     deps.logger.info({ port: config.port }, 'API listening');
   });
   server.keepAliveTimeout = 65000;

@@ -15,7 +15,7 @@ export function maskPhone(phone: string): string {
 /** Keeps the first and last character (code points, so 𠮷 counts as one) and stars the rest. */
 export function maskName(name: string): string {
   const chars = [...name];
-  if (chars.length <= 1) return name;
+  if (chars.length <= 1) return '*'.repeat(chars.length);
   if (chars.length === 2) return `${chars[0]}*`;
   return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1]}`;
 }

@@ -31,9 +31,13 @@ export interface HotlistEntry {
   at: Date;
 }
 
-export async function hotlistAfter(conn: Conn, afterSeq: number, limit: number): Promise<HotlistEntry[]> {
+const MAX_SEQ = 18446744073709551615n;
+
+/** Entries after a cursor. The cursor is a string of digits end to end: no float ever rounds it. */
+export async function hotlistAfter(conn: Conn, afterSeq: string, limit: number): Promise<HotlistEntry[]> {
+  if (BigInt(afterSeq) >= MAX_SEQ) return [];
   const rows = (await conn('hotlist')
-    .where('seq', '>', afterSeq)
+    .whereRaw('seq > CAST(? AS UNSIGNED)', [afterSeq])
     .orderBy('seq')
     .limit(limit)
     .select('seq', 'card_no', 'usable', 'at')) as Array<{

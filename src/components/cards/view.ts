@@ -28,6 +28,8 @@ export async function cardView(conn: Conn, card: CardRecord, vault: PiiVault): P
     repo.findReplacementOf(conn, card.dbId),
   ]);
   const statusByCode = new Map(stored.map((f) => [f.code, f.status]));
+  // a card that has ended (or never reached its holder) works nowhere, whatever was switched on
+  const ended = ['cancelled', 'replaced', 'sealed'].includes(card.status);
   return {
     cardNo: card.cardNo,
     type: card.type,
@@ -43,7 +45,7 @@ export async function cardView(conn: Conn, card: CardRecord, vault: PiiVault): P
     ...(card.bank ? { bank: card.bank } : {}),
     functions: catalogue
       .filter((f) => f.cardTypes.includes(card.type))
-      .map((f) => ({ code: f.code, status: statusByCode.get(f.code) ?? 'inactive' })),
+      .map((f) => ({ code: f.code, status: ended ? 'inactive' : (statusByCode.get(f.code) ?? 'inactive') })),
     validUntil: card.validUntil,
     ...(replaces ? { replaces } : {}),
     ...(replacement ? { replacedBy: replacement.cardNo } : {}),

@@ -72,14 +72,17 @@ export function partnerRoutes(partners: PartnersService) {
         res.json(await partners.cardStatus(params.cardNo));
       },
     }),
-    route<unknown, { after: number; limit: number }>({
+    route<unknown, { after: string; limit: number }>({
       method: 'get',
       path: '/partner/hotlist',
       summary: '离线终端按序号拉取卡片可用状态变化（黑白名单）',
       tag: 'partner',
       access: { kind: 'partner', scope: 'hotlist.read' },
       query: Joi.object({
-        after: Joi.number().integer().min(0).unsafe().default(0),
+        // a cursor is a string of digits (a BIGINT): never read as a float
+        after: Joi.string()
+          .pattern(/^\d{1,20}$/)
+          .default('0'),
         limit: Joi.number().integer().min(1).max(HOTLIST_MAX_PAGE).default(100),
       }),
       success: 200,
@@ -115,7 +118,7 @@ export function partnerRoutes(partners: PartnersService) {
       query: Joi.object(listQuery),
       success: 200,
       async handle({ params, query }, res) {
-        res.json(await partners.accessLogs({ ...query, cardNo: params.cardNo }));
+        res.json(await partners.cardAccessLog(params.cardNo, query));
       },
     }),
   ];

@@ -140,7 +140,7 @@ export class PartnersService {
   }
 
   async hotlist(
-    after: number,
+    after: string,
     limit: number,
   ): Promise<{
     items: Array<{ seq: string; cardNo: string; usable: boolean; at: string }>;
@@ -150,8 +150,17 @@ export class PartnersService {
     const last = entries[entries.length - 1];
     return {
       items: entries.map((e) => ({ seq: e.seq, cardNo: e.cardNo, usable: e.usable, at: e.at.toISOString() })),
-      nextCursor: last ? last.seq : String(after),
+      nextCursor: last ? last.seq : after,
     };
+  }
+
+  /** The holder's view: who read this card. */
+  async cardAccessLog(
+    cardNo: string,
+    page: { cursor?: string; limit: number },
+  ): Promise<Page<AccessLogItem>> {
+    if (!(await cardsRepository.findByCardNo(this.db, cardNo))) raise(CardErrors.CARD_NOT_FOUND);
+    return this.accessLogs({ ...page, cardNo });
   }
 
   async accessLogs(f: {

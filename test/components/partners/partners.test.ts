@@ -61,6 +61,11 @@ describe('GET /api/v1/partner/cards/:cardNo', () => {
     );
   });
 
+  it('when the holder’s view asks for a card that does not exist, then 404 CARD_NOT_FOUND', async () => {
+    const res = await api('counterDL').get('/api/v1/cards/999999999/access-log').expect(404);
+    assert.equal(res.body.code, 'CARD_NOT_FOUND');
+  });
+
   it('when the card does not exist, then 404 and the call is logged', async () => {
     const partner = await newPartner(['card.read']);
     await asPartner(partner.key).get('/api/v1/partner/cards/123456789').expect(404);
@@ -155,6 +160,15 @@ describe('GET /api/v1/partner/hotlist', () => {
       table.map((r) => ({ seq: String(r.seq), cardNo: r.card_no, usable: r.usable === 1 })),
     );
     assert.deepEqual(new Set(seen.map((e) => e.cardNo)), new Set(cardNos));
+  });
+
+  it('when the cursor is beyond any float’s precision, then it comes back untouched as a string', async () => {
+    const partner = await newPartner(['hotlist.read']);
+    for (const after of ['9007199254740993', '99999999999999999999']) {
+      const res = await asPartner(partner.key).get(`/api/v1/partner/hotlist?after=${after}`).expect(200);
+      assert.deepEqual(res.body, { items: [], nextCursor: after });
+    }
+    await asPartner(partner.key).get('/api/v1/partner/hotlist?after=1e5').expect(422);
   });
 
   it('when the limit is over 500, then 422 naming limit', async () => {
