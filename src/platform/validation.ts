@@ -98,11 +98,15 @@ function fieldCode(detail: ValidationError['details'][number]): string {
 }
 
 export function toFieldErrors(error: ValidationError, prefix?: string): FieldError[] {
-  return error.details.map((d) => {
+  const seen = new Set<string>();
+  return error.details.flatMap((d) => {
     const path = d.path.map(String).join('.');
     const field = prefix && !path ? prefix : path || '(body)';
     const code = fieldCode(d);
-    return { field, code, message: FIELD_MESSAGES[code] ?? d.message };
+    // one entry per field and code, however many of joi's rules the value broke
+    if (seen.has(`${field} ${code}`)) return [];
+    seen.add(`${field} ${code}`);
+    return [{ field, code, message: FIELD_MESSAGES[code] ?? d.message }];
   });
 }
 
@@ -144,3 +148,22 @@ export const listQuery = {
 export const isoDay = Joi.string()
   .pattern(/^\d{4}-\d{2}-\d{2}$/)
   .custom((value: string, helpers) => (isRealDate(value) ? value : helpers.error('any.invalid')));
+
+const SHUNDE_OFFSET = '+08:00';
+
+/**
+ * A period bound given as a day (a Shunde day: `from` at its start, `to` through its end) or as an ISO
+ * date-time. Converted to the instant that starts or ends the period.
+ */
+export function periodBound(end: 'from' | 'to') {
+  return Joi.string().custom((value: string, helpers) => {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+      if (!isRealDate(value)) return helpers.error('any.invalid');
+      const start = new Date(`${value}T00:00:00${SHUNDE_OFFSET}`);
+      return end === 'from' ? start : new Date(start.getTime() + 24 * 3600 * 1000);
+    }
+    const at = new Date(value);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(at.getTime())) return helpers.error('any.invalid');
+    return at;
+  });
+}

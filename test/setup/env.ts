@@ -6,3 +6,4 @@ process.env.QUEUE_PREFIX ??= 'cc-test';
 process.env.LOG_LEVEL ??= 'info';
 process.env.LOG_FILE ??= 'var/test-logs/suite.log';
 process.env.UPLOAD_DIR ??= 'var/test-uploads';
+process.env.TRUST_PROXY ??= 'loopback'; // supertest calls come from loopback, as a load balancer's would

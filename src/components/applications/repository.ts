@@ -109,7 +109,7 @@ export type NewApplication = Omit<ApplicationRecord, 'dbId' | 'applicationNo' | 
  * 11 random digits and a Luhn digit.
  */
 export function newApplicationNumber(at: Date): string {
-  return localDate(at).replaceAll('-', '') + withLuhn(randomDigits(11));
+  return withLuhn(localDate(at).replaceAll('-', '') + randomDigits(11));
 }
 
 export function newReceiptNumber(): string {

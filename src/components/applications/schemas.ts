@@ -25,7 +25,7 @@ export const receiptParams = Joi.object({ receiptNo: Joi.string().max(32).requir
 
 export const listApplicationsQuery = Joi.object({
   status: Joi.string().valid('submitted', 'in_production', 'ready', 'collected', 'cancelled', 'sealed'),
-  centre: Joi.string().trim().uppercase().length(2),
+  centre: centreField,
   ...listQuery,
 });
 

@@ -13,7 +13,7 @@ import {
   type FeeDue,
   type PaymentTendered,
 } from '../fees';
-import { openCentre, referenceRepository } from '../reference';
+import { knownCentre, openCentre, referenceRepository } from '../reference';
 import { ResidentErrors, residentsRepository, type ResidentRecord } from '../residents';
 import { ApplicationErrors } from './errors';
 import { receiptDates } from './receipt-dates';
@@ -166,9 +166,10 @@ export class ApplicationsService {
     limit: number;
   }): Promise<{ items: ApplicationView[]; nextCursor: string | null }> {
     const afterId = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+    const centre = filter.centre ? await knownCentre(this.db, filter.centre) : undefined;
     const rows = await repo.listApplications(this.db, {
       status: filter.status,
-      centre: filter.centre,
+      centre,
       afterId,
       limit: filter.limit + 1,
     });

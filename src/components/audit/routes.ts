@@ -1,7 +1,7 @@
 import type { Db } from '../../platform/db';
 import { decodeCursor, encodeCursor } from '../../platform/pagination';
 import { operators, route } from '../../platform/routes';
-import { Joi, listQuery } from '../../platform/validation';
+import { Joi, listQuery, periodBound } from '../../platform/validation';
 import { listEvents, type AuditRow } from './repository';
 
 function view(r: AuditRow) {
@@ -46,8 +46,8 @@ export function auditRoutes(db: Db) {
       query: Joi.object({
         entityType: Joi.string().max(24),
         entityId: Joi.string().max(64),
-        from: Joi.date().iso(),
-        to: Joi.date().iso(),
+        from: periodBound('from'),
+        to: periodBound('to'),
         ...listQuery,
       }),
       success: 200,

@@ -32,6 +32,7 @@ export async function createOperator(
       if (!input.centre) throw new Error('A counter operator belongs to a centre (--centre DL)');
       const found = await referenceRepository.findCentreByCodeOrName(trx, input.centre);
       if (!found) throw new Error(`Unknown centre ${input.centre}`);
+      if (found.status !== 'open') throw new Error(`Centre ${found.code} (${found.name}) is not open yet`);
       centre = found.code;
     }
     if (input.role === 'collector') {

@@ -1,5 +1,5 @@
 import { operators, route } from '../../platform/routes';
-import { Joi, listQuery } from '../../platform/validation';
+import { Joi, listQuery, periodBound } from '../../platform/validation';
 import { cardParams } from '../cards';
 import { SCOPES, type PartnersService, type Scope } from './service';
 
@@ -99,8 +99,8 @@ export function partnerRoutes(partners: PartnersService) {
       query: Joi.object({
         partnerId: Joi.string().max(64),
         cardNo: Joi.string().max(32),
-        from: Joi.date().iso(),
-        to: Joi.date().iso(),
+        from: periodBound('from'),
+        to: periodBound('to'),
         ...listQuery,
       }),
       success: 200,

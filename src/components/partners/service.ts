@@ -3,7 +3,7 @@ import { recordAudit } from '../../platform/audit';
 import { systemContext, type PartnerActor, type RequestContext } from '../../platform/context';
 import type { Clock } from '../../platform/dates';
 import { inTransaction, type Db } from '../../platform/db';
-import { raise } from '../../platform/errors';
+import { CommonErrors, raise } from '../../platform/errors';
 import { decodeCursor, encodeCursor, type Page } from '../../platform/pagination';
 import { newSecret, secretHash } from '../../platform/tokens';
 import { CardErrors, cardsRepository, hotlistAfter, isUsable } from '../cards';
@@ -103,7 +103,8 @@ export class PartnersService {
     const at = this.clock.now();
     await inTransaction(this.db, async (trx) => {
       const partner = await repo.findPartner(trx, partnerId, { forUpdate: true });
-      if (!partner || partner.status !== 'active') raise(PartnerErrors.PARTNER_NOT_FOUND);
+      if (!partner) raise(PartnerErrors.PARTNER_NOT_FOUND);
+      if (partner.status !== 'active') raise(CommonErrors.INVALID_STATE, '该合作单位已停用，不能更换密钥');
       await repo.replaceKey(trx, partner.dbId, secretHash(key));
       await recordAudit(
         trx,

@@ -7,6 +7,13 @@ export const CentreErrors = defineErrors({
   CENTRE_UNKNOWN: { kind: 'invalid', title: '没有这个服务中心' },
 });
 
+/** The code of a centre named by code or name, open or planned (for filters). */
+export async function knownCentre(conn: Conn, given: string): Promise<string> {
+  const centre = await findCentreByCodeOrName(conn, given);
+  if (!centre) raise(CentreErrors.CENTRE_UNKNOWN, given);
+  return centre.code;
+}
+
 /** The open centre a counter named; a planned one is refused until it opens. */
 export async function openCentre(conn: Conn, given: string): Promise<Centre> {
   const centre = await findCentreByCodeOrName(conn, given);

@@ -1,4 +1,4 @@
 export * as referenceRepository from './repository';
 export type { Centre } from './repository';
 export { addWorkingDays, calendarSpanFor } from './working-days';
-export { openCentre, CentreErrors } from './centres';
+export { openCentre, knownCentre, CentreErrors } from './centres';

@@ -1,7 +1,10 @@
 import type { RequestContext } from '../../platform/context';
 import { recordAudit } from '../../platform/audit';
 import type { Clock } from '../../platform/dates';
-import { localDate } from '../../platform/dates';
+import { ageOn, localDate } from '../../platform/dates';
+
+/** A guardian acts for a minor: an adult, and someone else. */
+export const GUARDIAN_MIN_AGE = 18;
 import { inTransaction, isDuplicateKey, type Conn, type Db } from '../../platform/db';
 import { raise } from '../../platform/errors';
 import { maskIdNumber, maskName, maskPhone } from '../../platform/masking';
@@ -88,6 +91,21 @@ export class ResidentsService {
   ): Promise<{ created: boolean; resident: ResidentView }> {
     const now = this.clock.now();
     const facts = checkAgainstIdNumber(input.idNumber, input.gender, input.birthDate, localDate(now));
+    if (input.guardian) {
+      const guardian = examineIdNumber(input.guardian.idNumber, localDate(now));
+      if (
+        typeof guardian !== 'string' &&
+        (guardian.idNumber === facts.idNumber || ageOn(guardian.birthDate, localDate(now)) < GUARDIAN_MIN_AGE)
+      ) {
+        throw validationFailed([
+          {
+            field: 'guardian.idNumber',
+            code: 'INVALID',
+            message: `监护人须是年满${GUARDIAN_MIN_AGE}周岁的另一人`,
+          },
+        ]);
+      }
+    }
     if (!(await this.links.isTown(this.db, input.town))) {
       throw validationFailed([{ field: 'town', code: 'INVALID', message: '镇街不在顺德区范围内' }]);
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { api, bornYearsAgo, registerResident } from '../../support/builders';
+import { api, applyFor, bornYearsAgo, registerResident } from '../../support/builders';
 
 describe('POST /api/v1/applications — eligibility rules', () => {
   it('when the bank is not a partner bank, then 422 BANK_UNKNOWN', async () => {
@@ -98,6 +98,27 @@ describe('POST /api/v1/applications — eligibility rules', () => {
       .set('Authorization', 'Bearer op_nope')
       .expect(401);
     assert.equal(unknown.body.code, 'UNAUTHENTICATED');
+  });
+});
+
+describe('GET /api/v1/applications', () => {
+  it('when filtered by a centre named by code or name, then the same page; an unknown centre or cursor is 422', async () => {
+    const resident = await registerResident({ age: 30 });
+    const app = await applyFor(resident, { centre: 'LC' });
+    const byCode = await api('counterDL')
+      .get('/api/v1/applications?status=submitted&centre=LC&limit=200')
+      .expect(200);
+    const byName = await api('counterDL')
+      .get(`/api/v1/applications?status=submitted&centre=${encodeURIComponent('乐从')}&limit=200`)
+      .expect(200);
+    assert.deepEqual(byName.body, byCode.body);
+    assert.ok(
+      byCode.body.items.some((a: { applicationNo: string }) => a.applicationNo === app.applicationNo),
+    );
+    const unknown = await api('counterDL').get('/api/v1/applications?centre=XX').expect(422);
+    assert.equal(unknown.body.code, 'CENTRE_UNKNOWN');
+    const cursor = await api('counterDL').get('/api/v1/applications?cursor=garbage').expect(422);
+    assert.equal(cursor.body.errors[0].field, 'cursor');
   });
 });
 

@@ -205,6 +205,29 @@ describe('GET /api/v1/public/authorisations/:authorisationNo', () => {
   });
 });
 
+describe('public check behind no trusted proxy', () => {
+  it('when X-Forwarded-For is sent but no proxy is trusted, then the connection’s address is limited, whatever the header says', async () => {
+    const h = harness();
+    const direct = buildApp({
+      ...h.deps,
+      config: {
+        ...h.config,
+        trustProxy: false,
+        publicRateLimitPerMinute: 2,
+        queuePrefix: `${h.config.queuePrefix}-direct-${Date.now()}`,
+      },
+    });
+    const { letter } = await collectionSetup();
+    const check = () =>
+      request(direct)
+        .get(`/api/v1/public/authorisations/${letter.authorisationNo}?code=${letter.verifyCode}`)
+        .set('X-Forwarded-For', clientAddress());
+    await check().expect(200);
+    await check().expect(200);
+    await check().expect(429);
+  });
+});
+
 describe('POST /api/v1/authorisations/:authorisationNo/revoke', () => {
   it('when an admin revokes a letter, then the public check says revoked and uploads under it are 403', async () => {
     const { token, letter } = await collectionSetup();

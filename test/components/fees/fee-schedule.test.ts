@@ -47,6 +47,14 @@ describe('GET/POST /api/v1/fee-schedule', () => {
       .expect((r) => assert.equal(r.status, 201, JSON.stringify(r.body)));
   });
 
+  it('when a day is not a date, then the field is named once', async () => {
+    const res = await api('counterDL').get('/api/v1/fee-schedule?on=abc').expect(422);
+    assert.deepEqual(
+      res.body.errors.map((e: { field: string; code: string }) => [e.field, e.code]),
+      [['on', 'INVALID']],
+    );
+  });
+
   it('when the amount is not an integer or a counter posts, then 422 and 403', async () => {
     const bad = await api('admin')
       .post('/api/v1/fee-schedule', {

@@ -93,6 +93,13 @@ describe('POST /api/v1/partners/:partnerId/revoke and /rotate', () => {
     assert.equal(res.body.code, 'UNAUTHENTICATED');
   });
 
+  it('when a revoked partner’s key is rotated, then 409 INVALID_STATE', async () => {
+    const partner = await newPartner(['hotlist.read']);
+    await api('admin').post(`/api/v1/partners/${partner.partnerId}/revoke`).expect(200);
+    const res = await api('admin').post(`/api/v1/partners/${partner.partnerId}/rotate`).expect(409);
+    assert.equal(res.body.code, 'INVALID_STATE');
+  });
+
   it('when a key is rotated, then the old key stops and the new one works', async () => {
     const partner = await newPartner(['hotlist.read']);
     const rotated = await api('admin').post(`/api/v1/partners/${partner.partnerId}/rotate`).expect(200);

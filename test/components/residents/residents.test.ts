@@ -176,6 +176,25 @@ describe('POST /api/v1/residents', () => {
     assert.equal(viaApi.body.birthDate, '1990-01-01');
   });
 
+  it('when the guardian is the child or another child, then 422 naming guardian.idNumber', async () => {
+    const childId = idNumberFor(bornYearsAgo(11));
+    for (const guardianId of [childId, idNumberFor(bornYearsAgo(8))]) {
+      const res = await api('counterDL')
+        .post('/api/v1/residents', {
+          idNumber: childId,
+          name: '梁小敏',
+          phone: mobile(),
+          town: '大良街道',
+          guardian: { name: '梁敏', idNumber: guardianId, relation: '母亲' },
+        })
+        .expect(422);
+      assert.deepEqual(
+        res.body.errors.map((e: { field: string; code: string }) => [e.field, e.code]),
+        [['guardian.idNumber', 'INVALID']],
+      );
+    }
+  });
+
   it('when a minor is registered without a guardian, then it is accepted (the guardian is needed to apply)', async () => {
     await registerResident({ birthDate: bornYearsAgo(8) });
   });
