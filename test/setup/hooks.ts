@@ -1,4 +1,5 @@
 import { startHarness, stopHarness, harness } from '../support/harness';
+import { removeScratchDirs } from '../support/temp';
 
 // Root hooks: one real system for the whole suite, and every connection closed at the end so mocha
 // exits by itself.
@@ -13,5 +14,6 @@ export const mochaHooks = {
   async afterAll(this: Mocha.Context) {
     this.timeout(30000);
     await stopHarness();
+    removeScratchDirs();
   },
 };

@@ -1,7 +1,7 @@
+import { scratchDir } from './temp';
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
@@ -208,7 +208,7 @@ export async function generateBatch(
   extra: string[] = [],
 ): Promise<{ file: string; content: Buffer; expect: ExpectedReport }> {
   if (!existsSync(GENERATOR)) throw new Error(`The batch generator is missing: ${GENERATOR}`);
-  const dir = mkdtempSync(path.join(tmpdir(), 'collection-'));
+  const dir = scratchDir('collection-');
   const file = path.join(dir, `gen-${rows}-${seed}.csv`);
   const expectFile = `${file}.expect.json`;
   await run(

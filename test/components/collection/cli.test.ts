@@ -1,7 +1,7 @@
+import { scratchDir } from '../../support/temp';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { api } from '../../support/builders';
@@ -16,7 +16,7 @@ describe('npm run cli -- collection:import', function () {
     const team = await createTeam();
     const letter = await issueLetter(team.id);
     const rows = [validRow(), validRow({ 联系电话: '12' }), validRow(), validRow({ 申领卡类型: 'A卡' })];
-    const dir = mkdtempSync(path.join(tmpdir(), 'cli-import-'));
+    const dir = scratchDir('cli-import-');
     const file = path.join(dir, '升平社区.csv');
     writeFileSync(file, csvOf(rows));
 
