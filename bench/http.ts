@@ -143,6 +143,7 @@ async function main(): Promise<void> {
     LOG_FILE: '',
   };
   const api = startProcess('src/server.ts', { ...env, PORT: String(apiPort) });
+  const worker = startProcess('jobs/worker.ts', env);
   const baseline = startProcess('bench/baseline-server.ts', { ...env, PORT: String(basePort) });
   const product = `http://127.0.0.1:${apiPort}`;
   const bare = `http://127.0.0.1:${basePort}`;
@@ -294,6 +295,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await stopProcess(api);
+    await stopProcess(worker);
     await stopProcess(baseline);
     await db.destroy();
   }
