@@ -271,3 +271,20 @@ export async function wantedFunctionsOf(conn: Conn, cardDbId: number): Promise<s
     .filter((f) => f.status === 'active' || (f.status === 'suspended' && f.resumeStatus === 'active'))
     .map((f) => f.code);
 }
+
+/** The card this one replaced and the card that replaced it, in one look-up. */
+export async function neighboursOf(
+  conn: Conn,
+  card: CardRecord,
+): Promise<{ replaces: string | undefined; replacedBy: string | undefined }> {
+  const rows = (await conn('cards')
+    .where('replaces_card_id', card.dbId)
+    .modify((q) => {
+      if (card.replacesCardDbId !== null) q.orWhere('id', card.replacesCardDbId);
+    })
+    .orderBy('id', 'desc')
+    .select('id', 'card_no')) as Array<{ id: number | string; card_no: string }>;
+  const replaces = rows.find((r) => Number(r.id) === card.replacesCardDbId)?.card_no;
+  const replacedBy = rows.find((r) => Number(r.id) !== card.replacesCardDbId)?.card_no;
+  return { replaces, replacedBy };
+}

@@ -1,5 +1,5 @@
 import type { Conn } from '../../platform/db';
-import { maskIdNumber, maskName } from '../../platform/masking';
+import { maskName } from '../../platform/masking';
 import type { PiiVault } from '../../platform/pii';
 import { functionsRepository } from '../functions';
 import { residentsRepository } from '../residents';
@@ -19,13 +19,12 @@ export interface CardView {
 }
 
 /** A card as the counter and the call centre see it: the holder masked, every allowed function listed. */
-export async function cardView(conn: Conn, card: CardRecord, vault: PiiVault): Promise<CardView> {
-  const [catalogue, stored, resident, replaces, replacement] = await Promise.all([
-    functionsRepository.catalogue(conn),
+export async function cardView(conn: Conn, card: CardRecord, _vault?: PiiVault): Promise<CardView> {
+  const [catalogue, stored, resident, { replaces, replacedBy }] = await Promise.all([
+    functionsRepository.cachedCatalogue(conn),
     repo.functionsOfCard(conn, card.dbId),
     card.residentDbId === null ? undefined : residentsRepository.findByDbId(conn, card.residentDbId),
-    card.replacesCardDbId === null ? undefined : repo.cardNoOf(conn, card.replacesCardDbId),
-    repo.findReplacementOf(conn, card.dbId),
+    repo.neighboursOf(conn, card),
   ]);
   const statusByCode = new Map(stored.map((f) => [f.code, f.status]));
   // a card that has ended (or never reached its holder) works nowhere, whatever was switched on
@@ -38,7 +37,7 @@ export async function cardView(conn: Conn, card: CardRecord, vault: PiiVault): P
       ? {
           holder: {
             name: maskName(resident.name),
-            idNumber: maskIdNumber(vault.open(resident.idNumberSealed)),
+            idNumber: resident.idNumberMasked,
           },
         }
       : {}),
@@ -48,6 +47,6 @@ export async function cardView(conn: Conn, card: CardRecord, vault: PiiVault): P
       .map((f) => ({ code: f.code, status: ended ? 'inactive' : (statusByCode.get(f.code) ?? 'inactive') })),
     validUntil: card.validUntil,
     ...(replaces ? { replaces } : {}),
-    ...(replacement ? { replacedBy: replacement.cardNo } : {}),
+    ...(replacedBy ? { replacedBy } : {}),
   };
 }

@@ -50,3 +50,23 @@ export async function setAvailability(
 ): Promise<void> {
   await conn('functions').where({ code }).update({ availability });
 }
+
+/**
+ * The catalogue changes only when an administrator opens or closes a function, so each process keeps
+ * it for a few seconds; the process that changes it forgets its copy at once.
+ */
+const CATALOGUE_TTL_MS = 5000;
+let cached: { at: number; value: Promise<FunctionDef[]> } | undefined;
+
+export function cachedCatalogue(conn: Conn): Promise<FunctionDef[]> {
+  if (!cached || Date.now() - cached.at > CATALOGUE_TTL_MS) {
+    const value = catalogue(conn);
+    cached = { at: Date.now(), value };
+    value.catch(() => (cached = undefined));
+  }
+  return cached.value;
+}
+
+export function forgetCatalogue(): void {
+  cached = undefined;
+}

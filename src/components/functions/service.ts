@@ -31,7 +31,7 @@ export class FunctionsService {
     ctx: RequestContext,
   ): Promise<FunctionDef> {
     const at = this.clock.now();
-    return inTransaction(this.db, async (trx) => {
+    const changed = await inTransaction(this.db, async (trx) => {
       const fn = await repo.findFunction(trx, code, { forUpdate: true });
       if (!fn) raise(FunctionErrors.FUNCTION_NOT_FOUND);
       if (fn.availability !== availability) {
@@ -51,6 +51,8 @@ export class FunctionsService {
       }
       return { ...fn, availability };
     });
+    repo.forgetCatalogue();
+    return changed;
   }
 
   async activate(cardNo: string, code: string, ctx: RequestContext): Promise<CardView> {
