@@ -45,7 +45,12 @@ export function freePort(): Promise<number> {
 
 /** Starts a TypeScript entry point as its own node process (no npx wrapper: the pid is the process). */
 export function startProcess(script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  // BENCH_PROFILE=<name part> writes a CPU profile of the matching process to var/prof
+  const profile =
+    process.env.BENCH_PROFILE && script.includes(process.env.BENCH_PROFILE)
+      ? ['--cpu-prof', '--cpu-prof-dir=var/prof']
+      : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
