@@ -14,7 +14,11 @@ export function operationsRouter(deps: AppDeps): Router {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', async (req, res) => {
+    if (req.app.locals.draining === true) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     const [mysql, redis] = await Promise.all([
       withTimeout(deps.db.raw('SELECT 1'), 2000).then(
         () => 'ok',

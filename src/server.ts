@@ -1,9 +1,11 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { buildApp } from './app';
 import { loadConfig, loadDotEnv } from './config';
 import { closeDeps, openDeps } from './runtime';
 
 const SHUTDOWN_GRACE_MS = 15000;
+/** How long a stopping API keeps answering while the load balancer notices /readyz is 503. */
+const DRAIN_MS = 2000;
 
 function main(): void {
   loadDotEnv();
@@ -31,14 +33,26 @@ function main(): void {
       server.closeAllConnections();
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    // first drain: /readyz turns 503 so the balancer stops sending, and what is already on its way
+    // (accepted or still in the listen backlog) is served; then stop listening
+    app.locals.draining = true;
+    setTimeout(() => close(), DRAIN_MS).unref();
+  };
+  const close = () => {
     server.close(() => {
+      clearInterval(sweep);
       void closeDeps(deps).finally(() => {
         deps.logger.info('stopped');
         process.exit(0);
       });
     });
-    server.closeIdleConnections();
+    // Keep-alive connections that sit idle are closed, but not at once: a request may be on its way
+    // on one of them. Responses from now on also ask the client to close.
+    const sweep = setInterval(() => server.closeIdleConnections(), 1000);
   };
+  server.on('request', (_req, res: ServerResponse) => {
+    if (stopping) res.setHeader('Connection', 'close');
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
