@@ -3,12 +3,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Readable } from 'node:stream';
 import type { Express } from 'express';
 import request from 'supertest';
-import { ensureDatabase, migrate, seedReferenceData } from '../../../db/schema';
+import { freshDatabase } from '../../../bench/support';
 import { buildApp } from '../../../src/app';
 import { readBatchRows } from '../../../src/components/collection/parsing/reader';
 import { createOperator } from '../../../src/components/operators';
 import { normaliseIdNumber } from '../../../src/components/residents';
-import { createDb, type Db } from '../../../src/platform/db';
+import type { Db } from '../../../src/platform/db';
 import { createQueues, QUEUE_NAMES, type Queues } from '../../../src/platform/queue';
 import {
   expectedReport,
@@ -35,23 +35,6 @@ function drillDatabaseUrl(): string {
 
 const drillPrefix = () => `${harness().config.queuePrefix}-drill`;
 
-async function freshDatabase(url: string): Promise<Db> {
-  const server = new URL(url);
-  const name = server.pathname.slice(1);
-  server.pathname = '/';
-  const admin = createDb(server.toString(), 1);
-  try {
-    await admin.raw(`DROP DATABASE IF EXISTS \`${name}\``);
-  } finally {
-    await admin.destroy();
-  }
-  await ensureDatabase(url);
-  const db = createDb(url, 10);
-  await migrate(db);
-  await seedReferenceData(db);
-  return db;
-}
-
 /** A real worker process on the drill's database and prefix. */
 function startWorker(): ChildProcess {
   // node itself rather than npx: the pid killed must be the worker's own
@@ -76,7 +59,7 @@ describe('import-batch job: a worker killed with kill -9 in the middle of a batc
 
   before(async () => {
     const h = harness();
-    db = await freshDatabase(drillDatabaseUrl());
+    db = await freshDatabase(drillDatabaseUrl(), 10);
     queues = createQueues(h.deps.redis, drillPrefix());
     for (const name of QUEUE_NAMES) await queues.get(name).obliterate({ force: true });
     app = buildApp({ ...h.deps, db, queues });
