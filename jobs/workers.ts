@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { recordJobRun, type JobOutcome } from '../src/platform/job-metrics';
 import type { JobDeps, QueueName } from '../src/platform/queue';
 import { queuePrefix } from '../src/platform/queue';
 import { jobsByQueue } from './registry';
@@ -41,13 +42,31 @@ export function startWorkers(
         const checked = def.payload.validate(job.data as unknown) as { error?: Error; value: unknown };
         const { error, value } = checked;
         if (error) throw new UnrecoverableError(`Invalid payload for ${job.name}: ${error.message}`);
-        const started = Date.now();
-        const result = await def.handle(value, deps, {
-          updateProgress: (p) => job.updateProgress(p),
-          attemptsMade: job.attemptsMade,
-        });
-        deps.logger.info({ queue, job: job.name, jobId: job.id, ms: Date.now() - started }, 'job completed');
-        return result;
+        const started = performance.now();
+        const timed = (outcome: JobOutcome) =>
+          recordJobRun(connection, deps.config.queuePrefix, {
+            queue,
+            job: job.name,
+            outcome,
+            seconds: (performance.now() - started) / 1000,
+          }).catch((err: Error) =>
+            deps.logger.warn({ err: { message: err.message }, queue }, 'job duration not recorded'),
+          );
+        try {
+          const result = await def.handle(value, deps, {
+            updateProgress: (p) => job.updateProgress(p),
+            attemptsMade: job.attemptsMade,
+          });
+          await timed('completed');
+          deps.logger.info(
+            { queue, job: job.name, jobId: job.id, ms: Math.round(performance.now() - started) },
+            'job completed',
+          );
+          return result;
+        } catch (err) {
+          await timed('failed');
+          throw err;
+        }
       },
       {
         connection,

@@ -2,7 +2,9 @@ import express, { type Router } from 'express';
 import type { AppDeps } from './deps';
 import { Gauge, type Registry } from './platform/metrics';
 import { QUEUE_NAMES } from './platform/queue';
+import { collectionRepository } from './components/collection';
 import { lossReportsRepository } from './components/loss-reports';
+import { registerJobDurations } from './platform/job-metrics';
 
 /**
  * `/metrics` of the API process. Business totals are read from MySQL and queue depths from Redis at
@@ -40,6 +42,20 @@ export function metricsRouter(
         this.set({ channel: r.channel, kind: r.kind }, r.n);
     },
   });
+  new Gauge({
+    name: 'collection_rows_total',
+    help: 'Collection batch rows imported and rejected, over all batches',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const totals = await collectionRepository.rowTotals(deps.db).catch(() => undefined);
+      if (!totals) return;
+      this.set({ outcome: 'imported' }, totals.imported);
+      this.set({ outcome: 'rejected' }, totals.rejected);
+    },
+  });
+  registerJobDurations(registry, deps.redis, deps.config.queuePrefix);
   for (const add of extra) add(registry);
   const router = express.Router();
   router.get('/metrics', async (_req, res) => {

@@ -30,16 +30,4 @@ export function httpMetrics(registry: Registry): RequestHandler {
   };
 }
 
-export function jobMetrics(registry: Registry) {
-  return {
-    duration: new Histogram({
-      name: 'job_duration_seconds',
-      help: 'Job run time by queue, job name and outcome',
-      labelNames: ['queue', 'job', 'outcome'] as const,
-      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800],
-      registers: [registry],
-    }),
-  };
-}
-
 export { Counter, Gauge, Histogram, Registry };

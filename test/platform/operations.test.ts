@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { apiRoutes, API_PREFIX } from '../../src/app';
 import { buildServices } from '../../src/services';
-import { api } from '../support/builders';
+import { api, residentWithActiveCard } from '../support/builders';
+import { collectionSetup, generateBatch, importBatch, samplePeriod } from '../support/collection';
 import { harness } from '../support/harness';
 
 describe('GET /openapi.json and /docs', () => {
@@ -41,6 +42,17 @@ describe('GET /openapi.json and /docs', () => {
   });
 });
 
+/** The value of one sample of the scrape, 0 when the series is not there yet. */
+function sampleOf(text: string, metric: string, labels: Record<string, string>): number {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${metric}{`)) continue;
+    const labelText = line.slice(metric.length + 1, line.lastIndexOf('}'));
+    if (wanted.every((w) => labelText.split(',').includes(w))) return Number(line.split(' ').pop());
+  }
+  return 0;
+}
+
 describe('GET /metrics', () => {
   it('when scraped after traffic, then request durations by route template and status, queue depths and loss reports are there', async () => {
     await api('counterDL').get('/api/v1/cards/000000000').expect(404);
@@ -50,8 +62,36 @@ describe('GET /metrics', () => {
       /http_request_duration_seconds_bucket\{[^}]*method="GET",route="\/api\/v1\/cards\/:cardNo",status="404"/,
     );
     assert.match(res.text, /queue_jobs\{[^}]*queue="production",state="waiting"/);
-    assert.match(res.text, /# TYPE loss_reports_total gauge/);
     assert.ok(res.headers['x-request-id']);
+  });
+
+  it('when a phone report is filed, a batch imported and a production run made, then each figure moves by exactly that much', async () => {
+    const before = (await api().get('/metrics').expect(200)).text;
+    const { resident, cardNo } = await residentWithActiveCard();
+    await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: { name: resident.name, idNumber: resident.idNumber },
+      })
+      .expect(201);
+    const { token, authorisationNo } = await collectionSetup({ area: 'ALL', ...samplePeriod() });
+    // a seed of its own: the generated people are new to the suite's database
+    const { content, expect } = await generateBatch(40, 7101);
+    const batch = await importBatch(token, authorisationNo, content, 'metrics.csv');
+    assert.equal(batch.accepted, expect.accepted);
+    const after = (await api().get('/metrics').expect(200)).text;
+
+    const moved = (metric: string, labels: Record<string, string>) =>
+      sampleOf(after, metric, labels) - sampleOf(before, metric, labels);
+    assert.equal(moved('loss_reports_total', { channel: 'call_centre', kind: 'temporary' }), 1);
+    assert.equal(moved('collection_rows_total', { outcome: 'imported' }), expect.accepted);
+    assert.equal(moved('collection_rows_total', { outcome: 'rejected' }), expect.rejected);
+    const production = { queue: 'production', job: 'produce-cards', outcome: 'completed' };
+    assert.equal(moved('job_duration_seconds_count', production), 1);
+    assert.equal(moved('job_duration_seconds_bucket', { ...production, le: '+Inf' }), 1);
+    const imports = { queue: 'collection', job: 'import-batch', outcome: 'completed' };
+    assert.equal(moved('job_duration_seconds_count', imports), 1);
+    assert.ok(moved('job_duration_seconds_sum', imports) > 0);
   });
 });
 

@@ -18,6 +18,7 @@ export { importBatch, runImport, CHUNK_ROWS } from './import/job';
 export { recoverBatches, purgeUploads, recoverUnfinishedBatches, purgeBatchFiles } from './maintenance';
 export { collectionImportCommand } from './cli';
 export { BatchFiles } from './storage';
+export * as collectionRepository from './repository';
 
 /** The collection component's services, built from the app's dependencies. */
 export function collectionServices(deps: {

@@ -335,6 +335,15 @@ const toProgress = (row: ProgressRow): BatchProgress => ({
   byReason: JSON.parse(row.by_reason) as Record<string, number>,
 });
 
+/** Rows imported and rejected over every batch so far, for the metrics scrape. */
+export async function rowTotals(conn: Conn): Promise<{ imported: number; rejected: number }> {
+  const row = (await conn('collection_batch_progress').first(
+    conn.raw('COALESCE(SUM(accepted), 0) AS imported'),
+    conn.raw('COALESCE(SUM(rejected), 0) AS rejected'),
+  )) as { imported: number | string; rejected: number | string } | undefined;
+  return { imported: Number(row?.imported ?? 0), rejected: Number(row?.rejected ?? 0) };
+}
+
 /** Where a batch's import stands; `forUpdate` holds the checkpoint until the caller commits. */
 export async function progressOf(
   conn: Conn,
