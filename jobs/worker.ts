@@ -13,8 +13,9 @@ function main(): void {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    // close() lets the active jobs finish; their state is in MySQL, so a job cut short is picked up again
-    deps.logger.info({ signal }, 'worker shutting down: finishing active jobs');
+    // close() asks long jobs to stop at a safe point and hand themselves back, and waits for the rest;
+    // their state is in MySQL, so a job cut short by a harder kill is picked up again too
+    deps.logger.info({ signal }, 'worker shutting down: handing back or finishing active jobs');
     void running
       .close()
       .then(() => closeDeps(deps))

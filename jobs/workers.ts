@@ -1,7 +1,7 @@
-import { UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { recordJobRun, type JobOutcome } from '../src/platform/job-metrics';
-import type { JobDeps, QueueName } from '../src/platform/queue';
+import { HandBack, type JobDeps, type QueueName } from '../src/platform/queue';
 import { queuePrefix } from '../src/platform/queue';
 import { jobsByQueue } from './registry';
 
@@ -26,6 +26,7 @@ export function startWorkers(
   const registry = jobsByQueue();
   const workers: Worker[] = [];
   const connections: Redis[] = [];
+  const shutdown = new AbortController();
   for (const [queue, jobs] of registry) {
     if (options.queues && !options.queues.includes(queue)) continue;
     if (jobs.size === 0) continue;
@@ -36,7 +37,7 @@ export function startWorkers(
     );
     const worker = new Worker(
       queue,
-      async (job) => {
+      async (job, token) => {
         const def = jobs.get(job.name);
         if (!def) throw new UnrecoverableError(`No handler for job ${job.name} on queue ${queue}`);
         const checked = def.payload.validate(job.data as unknown) as { error?: Error; value: unknown };
@@ -56,6 +57,7 @@ export function startWorkers(
           const result = await def.handle(value, deps, {
             updateProgress: (p) => job.updateProgress(p),
             attemptsMade: job.attemptsMade,
+            shutdown: shutdown.signal,
           });
           await timed('completed');
           deps.logger.info(
@@ -64,6 +66,13 @@ export function startWorkers(
           );
           return result;
         } catch (err) {
+          if (err instanceof HandBack) {
+            await timed('handed_back');
+            // back to the queue at once, without spending one of the job's attempts
+            await job.moveToDelayed(Date.now(), token);
+            deps.logger.info({ queue, job: job.name, jobId: job.id }, err.message);
+            throw new DelayedError();
+          }
           await timed('failed');
           throw err;
         }
@@ -95,6 +104,8 @@ export function startWorkers(
     schedulesReady,
     async close() {
       connections[0]?.off('ready', reRegister);
+      // long jobs see this and stop at their next safe point; close() then waits only for that
+      shutdown.abort();
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(connections.map((c) => c.quit().catch(() => undefined)));
     },

@@ -9,7 +9,7 @@ import { queuePrefix } from './queue';
  */
 export const JOB_DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800] as const;
 
-export type JobOutcome = 'completed' | 'failed';
+export type JobOutcome = 'completed' | 'failed' | 'handed_back';
 
 export interface JobRun {
   queue: string;

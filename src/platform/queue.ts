@@ -23,6 +23,19 @@ export interface JobDeps {
 export interface JobProgress {
   updateProgress(progress: number | object): Promise<void>;
   attemptsMade: number;
+  /** Aborted when the worker is shutting down: a long job stops at a safe point and throws HandBack. */
+  shutdown?: AbortSignal;
+}
+
+/**
+ * Thrown by a job that stopped at a safe point because its worker is shutting down. The worker puts
+ * the job back on its queue, untouched by the retry count, for the next worker to resume.
+ */
+export class HandBack extends Error {
+  constructor(what: string) {
+    super(`${what} handed back at a safe point: the worker is shutting down`);
+    this.name = 'HandBack';
+  }
 }
 
 export interface JobDefinition<P = unknown> {

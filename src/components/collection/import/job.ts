@@ -5,7 +5,7 @@ import { systemContext, type RequestContext } from '../../../platform/context';
 import { localDate } from '../../../platform/dates';
 import { inTransaction, isDuplicateKey, isRetryableTransactionError, type Db } from '../../../platform/db';
 import type { PiiVault } from '../../../platform/pii';
-import type { JobDeps, JobDefinition, JobProgress } from '../../../platform/queue';
+import { HandBack, type JobDeps, type JobDefinition, type JobProgress } from '../../../platform/queue';
 import { SealedFileError } from '../../../platform/sealed-file';
 import { ReceiptDateCalculator } from '../../applications';
 import { referenceRepository } from '../../reference';
@@ -122,7 +122,7 @@ export async function runImport(
       const done = (await repo.progressOf(db, batch.dbId))!.doneRows;
       const pipeline = new ChunkPipeline(db, chunkJob, CHUNKS_IN_FLIGHT, progressed);
       try {
-        await importRows(readBatchRows(open), rules, vault, done, pipeline);
+        await importRows(readBatchRows(open), rules, vault, done, pipeline, job?.shutdown);
         break;
       } catch (err) {
         await pipeline.settle();
@@ -135,6 +135,7 @@ export async function runImport(
     }
     await finish(db, batch, clock.now());
   } catch (err) {
+    if (err instanceof HandBack) throw err;
     const reason = unreadable(err);
     if (reason !== undefined) {
       await fail(db, batch, reason, clock.now());
@@ -159,12 +160,18 @@ async function importRows(
   vault: PiiVault,
   alreadyDone: number,
   pipeline: ChunkPipeline,
+  shutdown?: AbortSignal,
 ): Promise<void> {
   let chunk: PreparedRow[] = [];
   for await (const raw of rows) {
     if (raw.row <= alreadyDone) continue;
     chunk.push(prepareRow(checkRow(raw, rules), vault));
     if (chunk.length >= CHUNK_ROWS) {
+      if (shutdown?.aborted) {
+        // chunk boundaries are the checkpoints: let the ones in flight commit, leave the rest
+        await pipeline.drain();
+        throw new HandBack('batch import');
+      }
       await pipeline.submit(chunk);
       chunk = [];
     }
