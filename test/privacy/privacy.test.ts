@@ -17,8 +17,26 @@ function personalDataIn(text: string): string[] {
     .map((m) => m[0])
     .filter((id) => idCheckCharacter(id.slice(0, 17)) === id[17]);
   const phones = [...text.matchAll(MOBILE_LIKE)].map((m) => m[0]);
-  const known = [...issuedSecrets].filter((s) => text.includes(s));
-  return [...new Set([...ids, ...phones, ...known])];
+  return [...new Set([...ids, ...phones, ...knownSecretsIn(text)])];
+}
+
+/**
+ * Numbers the suite issued, found even inside longer runs of digits. Every secret is a phone (11
+ * characters) or an identity number (18), so sliding windows of those widths over each run of digits
+ * and looking them up costs time in the text's length, not in the number of secrets the suite issued
+ * (tens of thousands once the drill's batch is in).
+ */
+function knownSecretsIn(text: string): string[] {
+  const found: string[] = [];
+  for (const [run] of text.toUpperCase().matchAll(/[0-9X]{11,}/g)) {
+    for (const width of [11, 18]) {
+      for (let i = 0; i + width <= run.length; i++) {
+        const window = run.slice(i, i + width);
+        if (issuedSecrets.has(window)) found.push(window);
+      }
+    }
+  }
+  return found;
 }
 
 function asText(value: unknown): string {
