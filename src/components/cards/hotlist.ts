@@ -8,11 +8,12 @@ export async function appendHotlist(
   trx: Trx,
   entry: { cardDbId: number; cardNo: string; usable: boolean; reason: string; at: Date },
 ): Promise<number> {
-  const row = (await trx('hotlist_counter').where('id', 1).forUpdate().first('last_seq')) as {
-    last_seq: number | string;
-  };
-  const seq = Number(row.last_seq) + 1;
-  await trx('hotlist_counter').where('id', 1).update({ last_seq: seq });
+  // one statement takes the counter's lock and the next number: LAST_INSERT_ID(expr) hands it back in
+  // the statement's result, on MySQL and MariaDB alike
+  const [result] = (await trx.raw(
+    'UPDATE hotlist_counter SET last_seq = LAST_INSERT_ID(last_seq + 1) WHERE id = 1',
+  )) as [{ insertId: number | string }];
+  const seq = Number(result.insertId);
   await trx('hotlist').insert({
     seq,
     card_id: entry.cardDbId,

@@ -1,5 +1,5 @@
 export { CardsService, CARD_VALIDITY_YEARS, type AnonymousIssue } from './service';
-export { cardView, type CardView } from './view';
+export { cardView, cardViewByNo, type CardView } from './view';
 export { CardErrors } from './errors';
 export * as cardsRepository from './repository';
 export type { CardRecord, CardStatus, CardType } from './repository';

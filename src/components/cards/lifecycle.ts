@@ -50,7 +50,8 @@ export async function transitionCard(
     at,
   );
   if (to === 'temp_lost' || (to === 'lost' && card.status === 'active')) {
-    const catalogue = await functionsRepository.catalogue(trx);
+    // which functions a card type allows is fixed reference data: the cached copy will do
+    const catalogue = await functionsRepository.cachedCatalogue(trx);
     await repo.suspendFunctions(
       trx,
       card.dbId,

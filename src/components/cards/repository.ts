@@ -223,21 +223,24 @@ export async function suspendFunctions(
   at: Date,
 ): Promise<void> {
   if (codes.length === 0) return;
-  const current = new Map((await functionsOfCard(conn, cardDbId)).map((f) => [f.code, f.status]));
-  const rows = codes.map((code) => {
-    const was = current.get(code) ?? 'inactive';
-    return {
-      card_id: cardDbId,
-      code,
-      status: 'suspended',
-      resume_status: was === 'suspended' ? 'inactive' : was,
-      updated_at: at,
-    };
-  });
+  // a function switched on returns to `active`, anything else (never set, off, already suspended) to
+  // `inactive`; resume_status is assigned first, while status still holds what the function was
   await conn('card_functions')
-    .insert(rows)
+    .insert(
+      codes.map((code) => ({
+        card_id: cardDbId,
+        code,
+        status: 'suspended',
+        resume_status: 'inactive',
+        updated_at: at,
+      })),
+    )
     .onConflict(['card_id', 'code'])
-    .merge(['status', 'resume_status', 'updated_at']);
+    .merge({
+      resume_status: conn.raw("IF(status = 'active', 'active', 'inactive')"),
+      status: 'suspended',
+      updated_at: at,
+    });
 }
 
 /** Puts suspended functions back to what they were. */
@@ -287,4 +290,61 @@ export async function neighboursOf(
   const replaces = rows.find((r) => Number(r.id) === card.replacesCardDbId)?.card_no;
   const replacedBy = rows.find((r) => Number(r.id) !== card.replacesCardDbId)?.card_no;
   return { replaces, replacedBy };
+}
+
+/** A card with what its view shows: the holder's masked particulars, its neighbours and its functions. */
+export interface CardViewRecord {
+  card: CardRecord;
+  holder: { name: string; idNumberMasked: string } | undefined;
+  replaces: string | undefined;
+  replacedBy: string | undefined;
+  functions: Map<string, CardFunctionRow['status']>;
+}
+
+interface ViewRow extends Row {
+  holder_name: string | null;
+  holder_id_number_masked: string | null;
+  replaces_no: string | null;
+  replaced_by_no: string | null;
+  function_statuses: string | null;
+}
+
+/**
+ * The card view in one round trip: it is the most read thing in the system (every counter and call
+ * centre screen opens with it), and each extra query costs the database more than the join does. The
+ * holder's columns are read here rather than through the residents component for that reason alone.
+ */
+export async function findCardView(conn: Conn, cardNo: string): Promise<CardViewRecord | undefined> {
+  const row = (await conn('cards as c')
+    .leftJoin('residents as r', 'r.id', 'c.resident_id')
+    .leftJoin('cards as prev', 'prev.id', 'c.replaces_card_id')
+    .where('c.card_no', cardNo)
+    .first(
+      ...COLUMNS.map((column) => `c.${column}`),
+      'r.name as holder_name',
+      'r.id_number_masked as holder_id_number_masked',
+      'prev.card_no as replaces_no',
+      conn.raw(
+        '(SELECT n.card_no FROM cards n WHERE n.replaces_card_id = c.id ORDER BY n.id DESC LIMIT 1) AS replaced_by_no',
+      ),
+      conn.raw(
+        "(SELECT GROUP_CONCAT(CONCAT(f.code, ':', f.status)) FROM card_functions f WHERE f.card_id = c.id) AS function_statuses",
+      ),
+    )) as ViewRow | undefined;
+  if (!row) return undefined;
+  const functions = new Map<string, CardFunctionRow['status']>();
+  for (const pair of row.function_statuses?.split(',') ?? []) {
+    const [code = '', status] = pair.split(':');
+    functions.set(code, status as CardFunctionRow['status']);
+  }
+  return {
+    card: fromRow(row),
+    holder:
+      row.holder_name === null
+        ? undefined
+        : { name: row.holder_name, idNumberMasked: row.holder_id_number_masked ?? '' },
+    replaces: row.replaces_no ?? undefined,
+    replacedBy: row.replaced_by_no ?? undefined,
+    functions,
+  };
 }

@@ -8,7 +8,7 @@ import { checkTendered, feeDue, recordPayment, type PaymentTendered } from '../f
 import { openCentre } from '../reference';
 import { CardErrors } from './errors';
 import * as repo from './repository';
-import { cardView, type CardView } from './view';
+import { cardViewByNo, type CardView } from './view';
 
 export const CARD_VALIDITY_YEARS = 10;
 
@@ -25,9 +25,9 @@ export class CardsService {
   ) {}
 
   async get(cardNo: string): Promise<CardView> {
-    const card = await repo.findByCardNo(this.db, cardNo);
-    if (!card) raise(CardErrors.CARD_NOT_FOUND);
-    return cardView(this.db, card, this.vault);
+    const view = await cardViewByNo(this.db, cardNo);
+    if (!view) raise(CardErrors.CARD_NOT_FOUND);
+    return view;
   }
 
   /** Anonymous cards are handed over on the spot: no holder, no receipt, active at once. */

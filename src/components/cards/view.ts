@@ -1,8 +1,6 @@
 import type { Conn } from '../../platform/db';
 import { maskName } from '../../platform/masking';
-import type { PiiVault } from '../../platform/pii';
 import { functionsRepository } from '../functions';
-import { residentsRepository } from '../residents';
 import * as repo from './repository';
 import type { CardRecord } from './repository';
 
@@ -19,32 +17,32 @@ export interface CardView {
 }
 
 /** A card as the counter and the call centre see it: the holder masked, every allowed function listed. */
-export async function cardView(conn: Conn, card: CardRecord, _vault?: PiiVault): Promise<CardView> {
-  const [catalogue, stored, resident, { replaces, replacedBy }] = await Promise.all([
+export async function cardView(conn: Conn, card: CardRecord): Promise<CardView> {
+  return cardViewByNo(conn, card.cardNo) as Promise<CardView>;
+}
+
+/** The view of the card with this number, or undefined when there is none. */
+export async function cardViewByNo(conn: Conn, cardNo: string): Promise<CardView | undefined> {
+  const [catalogue, record] = await Promise.all([
     functionsRepository.cachedCatalogue(conn),
-    repo.functionsOfCard(conn, card.dbId),
-    card.residentDbId === null ? undefined : residentsRepository.findByDbId(conn, card.residentDbId),
-    repo.neighboursOf(conn, card),
+    repo.findCardView(conn, cardNo),
   ]);
-  const statusByCode = new Map(stored.map((f) => [f.code, f.status]));
+  if (!record) return undefined;
+  const { card, holder, replaces, replacedBy } = record;
   // a card that has ended (or never reached its holder) works nowhere, whatever was switched on
   const ended = ['cancelled', 'replaced', 'sealed'].includes(card.status);
   return {
     cardNo: card.cardNo,
     type: card.type,
     status: card.status,
-    ...(resident
-      ? {
-          holder: {
-            name: maskName(resident.name),
-            idNumber: resident.idNumberMasked,
-          },
-        }
-      : {}),
+    ...(holder ? { holder: { name: maskName(holder.name), idNumber: holder.idNumberMasked } } : {}),
     ...(card.bank ? { bank: card.bank } : {}),
     functions: catalogue
       .filter((f) => f.cardTypes.includes(card.type))
-      .map((f) => ({ code: f.code, status: ended ? 'inactive' : (statusByCode.get(f.code) ?? 'inactive') })),
+      .map((f) => ({
+        code: f.code,
+        status: ended ? 'inactive' : (record.functions.get(f.code) ?? 'inactive'),
+      })),
     validUntil: card.validUntil,
     ...(replaces ? { replaces } : {}),
     ...(replacedBy ? { replacedBy } : {}),

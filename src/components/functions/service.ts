@@ -108,7 +108,7 @@ export class FunctionsService {
           at,
         );
       }
-      return cardView(trx, card, this.vault);
+      return cardView(trx, card);
     });
   }
 }

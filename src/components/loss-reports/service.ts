@@ -10,7 +10,7 @@ import type { Queues } from '../../platform/queue';
 import {
   CardErrors,
   cardsRepository,
-  cardView,
+  cardViewByNo,
   transitionCard,
   type CardRecord,
   type CardView,
@@ -152,7 +152,7 @@ export class LossReportsService {
   /** 解挂: counter only, temporary reports only, the holder's identity checked. */
   async lift(cardNo: string, verification: Verification, ctx: RequestContext): Promise<CardView> {
     const now = this.clock.now();
-    return inTransaction(this.db, async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       const card = await lockCard(trx, cardNo);
       if (card.type === 'C_ANON') raise(LossReportErrors.ANONYMOUS_CARD_NOT_REPORTABLE);
       await verifyHolder(trx, this.vault, card, verification);
@@ -160,13 +160,14 @@ export class LossReportsService {
       const report = await repo.openTemporaryReportOf(trx, card.dbId, { forUpdate: true });
       if (card.status !== 'temp_lost' || !report) raise(LossReportErrors.NOT_REPORTED);
       await repo.closeReport(trx, report.dbId, 'lifted', ctx.actor.id, now);
-      const updated = await transitionCard(trx, ctx, card, 'active', now, {
+      await transitionCard(trx, ctx, card, 'active', now, {
         action: 'card.loss_lifted',
         reason: 'lifted',
         extra: { reportId: report.reportId },
       });
-      return cardView(trx, updated, this.vault);
     });
+    // read after the commit: the hotlist's lock is held until then, and the view needs none of it
+    return (await cardViewByNo(this.db, cardNo))!;
   }
 }
 
@@ -182,17 +183,18 @@ export async function cancelCard(
   ctx: RequestContext,
 ): Promise<CardView> {
   const now = clock.now();
-  return inTransaction(db, async (trx) => {
+  await inTransaction(db, async (trx) => {
     const card = await lockCard(trx, cardNo);
     const open = await repo.openTemporaryReportOf(trx, card.dbId, { forUpdate: true });
     if (open) await repo.closeReport(trx, open.dbId, 'closed', ctx.actor.id, now);
-    const cancelled = await transitionCard(trx, ctx, card, 'cancelled', now, {
+    await transitionCard(trx, ctx, card, 'cancelled', now, {
       action: 'card.cancelled',
       reason: 'cancelled',
       extra: { reason },
     });
-    return cardView(trx, cancelled, vault);
   });
+  // read after the commit, for the same reason as after a lift
+  return (await cardViewByNo(db, cardNo))!;
 }
 
 /** Files a formal report in the caller's transaction (also the first step of a replacement). */
