@@ -1,6 +1,6 @@
 import type { JobDefinition, QueueName } from '../src/platform/queue';
 import { QUEUE_NAMES } from '../src/platform/queue';
-import { produceCards } from '../src/components/production';
+import { produceCards, recoverRuns } from '../src/components/production';
 import { lapseTemporaryReport, sweepLapsedReports } from '../src/components/loss-reports';
 import { sealUncollected } from '../src/components/applications';
 import { importBatch, purgeUploads, recoverBatches } from '../src/components/collection';
@@ -11,6 +11,7 @@ type AnyJob = JobDefinition<any>;
 /** Every job the workers run. A queued job whose name is not here would sit forever, so start-up checks. */
 export const JOBS: ReadonlyArray<AnyJob> = [
   produceCards,
+  recoverRuns,
   lapseTemporaryReport,
   sweepLapsedReports,
   sealUncollected,
