@@ -1,4 +1,5 @@
 import knex, { type Knex } from 'knex';
+import { requestScope } from './request-context';
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
@@ -76,10 +77,20 @@ export function isRetryableTransactionError(err: unknown): boolean {
  * the whole transaction was rolled back, so trying again is safe.
  */
 export async function inTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>, attempts = 4): Promise<T> {
+  const hook = requestScope.getStore()?.commitHook;
   for (let attempt = 1; ; attempt++) {
+    let open: Trx | undefined;
     try {
-      return await db.transaction(work);
+      const result = await db.transaction(async (trx) => {
+        open = trx;
+        const value = await work(trx);
+        await hook?.beforeCommit(trx);
+        return value;
+      });
+      if (hook && open) hook.committed(open);
+      return result;
     } catch (err) {
+      if (hook && open) hook.rolledBack(open);
       if (attempt >= attempts || !isRetryableTransactionError(err)) throw err;
       await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
     }

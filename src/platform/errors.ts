@@ -84,6 +84,10 @@ export const CommonErrors = defineErrors({
   RATE_LIMITED: { kind: 'rate_limited', title: '请求过于频繁，请稍后再试' },
   IDEMPOTENCY_KEY_REUSED: { kind: 'invalid', title: '同一幂等键已用于不同的请求内容' },
   IDEMPOTENCY_IN_PROGRESS: { kind: 'conflict', title: '相同的请求正在处理中，请稍后重试' },
+  IDEMPOTENCY_RESPONSE_LOST: {
+    kind: 'conflict',
+    title: '该请求已办理完成，但办理结果未能保存，请查询办理结果后再操作',
+  },
   INVALID_STATE: { kind: 'conflict', title: '当前状态不允许此操作' },
   SERVICE_UNAVAILABLE: { kind: 'unavailable', title: '服务暂时不可用，请稍后重试' },
   CONCURRENT_UPDATE: { kind: 'conflict', title: '数据正被其他操作修改，请重试' },

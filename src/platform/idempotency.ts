@@ -1,10 +1,11 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { Db } from './db';
+import type { Db, Trx } from './db';
 import { isDuplicateKey } from './db';
 import { CommonErrors } from './errors';
 import { appError } from './http';
 import type { PiiVault } from './pii';
+import { requestScope, type CommitHook } from './request-context';
 import { validationFailed } from './validation';
 
 interface StoredResponse {
@@ -12,6 +13,23 @@ interface StoredResponse {
   contentType: string;
   body: unknown;
 }
+
+interface ClaimRow {
+  request_hash: Buffer;
+  state: 'pending' | 'applied' | 'done';
+  owner: Buffer | null;
+  claimed_at: Date | null;
+  response_sealed: Buffer | null;
+}
+
+/**
+ * A claim whose request has not settled it after this long belongs to a request that died (its process
+ * was killed, or the database went away under it): a retry may take it over. A slow request that is
+ * overtaken all the same cannot act twice: its own transaction finds it no longer owns the claim.
+ */
+export const CLAIM_LEASE_MS = 20_000;
+/** How long keeping a response (or releasing a claim) is retried while the database is away. */
+const SETTLE_PATIENCE_MS = 20_000;
 
 /** Stable JSON: the same body with keys in another order is the same request. */
 function canonical(value: unknown): string {
@@ -23,12 +41,64 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** What makes two requests with one key the same request: method, path and query, and the body. */
+export function requestHash(
+  hashKey: Buffer,
+  req: { method: string; url: string; body: unknown; multipartLength?: string },
+): Buffer {
+  const fingerprint = req.multipartLength ?? canonical(req.body);
+  return createHmac('sha256', hashKey).update(`${req.method} ${req.url}\n${fingerprint}`).digest();
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Tries `op` again while the database is away, for a bounded time; gives up quietly. */
+async function persistently(op: () => PromiseLike<unknown>): Promise<void> {
+  const until = Date.now() + SETTLE_PATIENCE_MS;
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+    try {
+      await op();
+      return;
+    } catch {
+      if (Date.now() + wait > until) return;
+      await sleep(wait);
+    }
+  }
+}
+
+/**
+ * Marks the claim `applied` inside the request's first transaction, on condition that the request
+ * still owns it: committed work and the key's state can never disagree, and a request whose claim was
+ * taken over rolls back instead of acting a second time.
+ */
+function commitHook(db: Db, where: { caller: string; idem_key: string; owner: Buffer }): CommitHook {
+  let markedIn: Trx | undefined;
+  let applied = false;
+  return {
+    async beforeCommit(trx) {
+      if (applied || (markedIn && markedIn !== trx)) return;
+      markedIn = trx;
+      const changed = await trx('idempotency_keys')
+        .where({ ...where, state: 'pending' })
+        .update({ state: 'applied' });
+      if (changed !== 1) throw appError(CommonErrors.IDEMPOTENCY_IN_PROGRESS);
+    },
+    committed(trx) {
+      if (markedIn === trx) applied = true;
+    },
+    rolledBack(trx) {
+      if (markedIn === trx) markedIn = undefined;
+    },
+  };
+}
+
 /**
  * `Idempotency-Key` on POST: the first request with a key runs and its response is kept (sealed, as it
  * may hold personal data); a retry with the same key and body from the same caller gets that response
  * again and changes nothing; the same key with another body is refused. A request that is still running
  * answers 409 so the client waits rather than running it twice. Server failures (5xx) are not kept, so
- * the client can try again.
+ * the client can try again. A claim left by a request that died is taken over after CLAIM_LEASE_MS;
+ * one whose work committed but whose response was lost answers IDEMPOTENCY_RESPONSE_LOST, never a redo.
  */
 export function idempotency(db: Db, vault: PiiVault, hashKey: Buffer) {
   return async (req: Request, res: Response, next: NextFunction, caller: string): Promise<void> => {
@@ -39,54 +109,71 @@ export function idempotency(db: Db, vault: PiiVault, hashKey: Buffer) {
         { field: 'Idempotency-Key', code: 'INVALID', message: '幂等键长度应为1到100个字符' },
       ]);
     }
-    const fingerprint =
-      (req.is('multipart/form-data') ? req.get('content-length') : canonical(req.body)) ?? '';
-    const requestHash = createHmac('sha256', hashKey)
-      .update(`${req.method} ${req.originalUrl}\n${fingerprint}`)
-      .digest();
+    const hash = requestHash(hashKey, {
+      method: req.method,
+      url: req.originalUrl,
+      body: req.body,
+      multipartLength: req.is('multipart/form-data') ? (req.get('content-length') ?? '') : undefined,
+    });
+    const id = { caller, idem_key: key };
+    const owner = randomBytes(16);
+    const now = new Date();
     try {
       await db('idempotency_keys').insert({
-        caller,
-        idem_key: key,
-        request_hash: requestHash,
+        ...id,
+        request_hash: hash,
         state: 'pending',
-        created_at: new Date(),
+        owner,
+        claimed_at: now,
+        created_at: now,
       });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      const row = (await db('idempotency_keys').where({ caller, idem_key: key }).first()) as
-        { request_hash: Buffer; state: string; response_sealed: Buffer | null } | undefined;
+      const row = (await db('idempotency_keys').where(id).first()) as ClaimRow | undefined;
       if (!row) throw appError(CommonErrors.IDEMPOTENCY_IN_PROGRESS);
-      if (!row.request_hash.equals(requestHash)) throw appError(CommonErrors.IDEMPOTENCY_KEY_REUSED);
-      if (row.state !== 'done' || !row.response_sealed) throw appError(CommonErrors.IDEMPOTENCY_IN_PROGRESS);
-      const stored = JSON.parse(vault.open(row.response_sealed)) as StoredResponse;
-      res.setHeader('Idempotent-Replayed', 'true');
-      res.status(stored.status).type(stored.contentType).json(stored.body);
-      return;
+      if (!row.request_hash.equals(hash)) throw appError(CommonErrors.IDEMPOTENCY_KEY_REUSED);
+      if (row.state === 'done' && row.response_sealed) {
+        const stored = JSON.parse(vault.open(row.response_sealed)) as StoredResponse;
+        res.setHeader('Idempotent-Replayed', 'true');
+        res.status(stored.status).type(stored.contentType).json(stored.body);
+        return;
+      }
+      const stale = (row.claimed_at?.getTime() ?? 0) < now.getTime() - CLAIM_LEASE_MS;
+      if (!stale) throw appError(CommonErrors.IDEMPOTENCY_IN_PROGRESS);
+      if (row.state === 'applied') throw appError(CommonErrors.IDEMPOTENCY_RESPONSE_LOST);
+      // the request that claimed the key died before anything committed: this one takes its place.
+      // Should that request's transaction still be open, this waits for it and then finds it applied.
+      const taken = await db('idempotency_keys')
+        .where({ ...id, state: 'pending' })
+        .where((q) => (row.owner ? q.where('owner', row.owner) : q.whereNull('owner')))
+        .where('claimed_at', '<', new Date(now.getTime() - CLAIM_LEASE_MS))
+        .update({ owner, claimed_at: now });
+      if (taken !== 1) throw appError(CommonErrors.IDEMPOTENCY_IN_PROGRESS);
     }
 
+    const mine = { ...id, owner };
+    const scope = requestScope.getStore();
+    if (scope) scope.commitHook = commitHook(db, mine);
     const sendJson = res.json.bind(res);
     res.json = (body: unknown) => {
+      if (scope) scope.commitHook = undefined;
       const status = res.statusCode;
+      if (status >= 500) {
+        // answer at once; the claim is released as soon as the database lets us, so a retry can run
+        void persistently(() => db('idempotency_keys').where(mine).delete());
+        return sendJson(body);
+      }
       const record: StoredResponse = {
         status,
         contentType: String(res.getHeader('content-type') ?? 'application/json'),
         body,
       };
-      const settle =
-        status >= 500
-          ? db('idempotency_keys').where({ caller, idem_key: key }).delete()
-          : db('idempotency_keys')
-              .where({ caller, idem_key: key })
-              .update({
-                state: 'done',
-                status_code: status,
-                response_sealed: vault.seal(JSON.stringify(record)),
-              });
-      settle.then(
-        () => sendJson(body),
-        () => sendJson(body),
-      );
+      const sealed = vault.seal(JSON.stringify(record));
+      void persistently(() =>
+        db('idempotency_keys')
+          .where(mine)
+          .update({ state: 'done', status_code: status, response_sealed: sealed }),
+      ).then(() => sendJson(body));
       return res;
     };
     next();

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { requestHash } from '../../src/platform/idempotency';
 import { api, idNumberFor, mobile, registerResident } from '../support/builders';
 import { harness } from '../support/harness';
 
@@ -122,6 +124,80 @@ describe('Idempotency-Key', () => {
     assert.deepEqual(again.body, first.body);
     const view = await api('counterDL').get(`/api/v1/residents/${resident.id}`).expect(200);
     assert.equal(view.body.applications.length, 1);
+  });
+
+  describe('a claim left behind by a request that died', () => {
+    const body = { quantity: 1, centre: 'DL' };
+    const url = '/api/v1/anonymous-cards';
+
+    /** The caller name the counter's claims are kept under, read from a claim it made. */
+    async function counterCaller(): Promise<string> {
+      const probe = `probe-${randomBytes(4).toString('hex')}`;
+      await api('counterDL').post(url, body).set('Idempotency-Key', probe).expect(201);
+      const row = (await harness().deps.db('idempotency_keys').where('idem_key', probe).first('caller')) as {
+        caller: string;
+      };
+      return row.caller;
+    }
+
+    async function leaveClaim(key: string, state: 'pending' | 'applied', ageMs: number): Promise<void> {
+      const h = harness();
+      const at = new Date(Date.now() - ageMs);
+      await h.deps.db('idempotency_keys').insert({
+        caller: await counterCaller(),
+        idem_key: key,
+        request_hash: requestHash(h.config.piiHashKey, { method: 'POST', url, body }),
+        state,
+        owner: randomBytes(16),
+        claimed_at: at,
+        created_at: at,
+      });
+    }
+
+    const anonymousCards = async () =>
+      Number(
+        ((await harness().deps.db('cards').where('type', 'C_ANON').count({ n: '*' })) as [{ n: string }])[0]
+          .n,
+      );
+
+    it('when its claim is older than the lease and nothing committed, then a retry runs once and is kept', async () => {
+      const key = `died-${randomBytes(4).toString('hex')}`;
+      await leaveClaim(key, 'pending', 60_000);
+      const before = await anonymousCards();
+      const first = await api('counterDL').post(url, body).set('Idempotency-Key', key).expect(201);
+      assert.equal(first.body.cards.length, 1);
+      const again = await api('counterDL').post(url, body).set('Idempotency-Key', key).expect(201);
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+      assert.deepEqual(again.body, first.body);
+      assert.equal(await anonymousCards(), before + 1);
+    });
+
+    it('when its claim is younger than the lease, then 409 IDEMPOTENCY_IN_PROGRESS and nothing is done', async () => {
+      const key = `running-${randomBytes(4).toString('hex')}`;
+      await leaveClaim(key, 'pending', 1_000);
+      const before = await anonymousCards();
+      const res = await api('counterDL').post(url, body).set('Idempotency-Key', key).expect(409);
+      assert.equal(res.body.code, 'IDEMPOTENCY_IN_PROGRESS');
+      assert.equal(await anonymousCards(), before);
+    });
+
+    it('when its work committed but the response was never kept, then 409 IDEMPOTENCY_RESPONSE_LOST, never a second issue', async () => {
+      const key = `lost-${randomBytes(4).toString('hex')}`;
+      await leaveClaim(key, 'applied', 60_000);
+      const before = await anonymousCards();
+      const res = await api('counterDL').post(url, body).set('Idempotency-Key', key).expect(409);
+      assert.equal(res.body.code, 'IDEMPOTENCY_RESPONSE_LOST');
+      assert.equal(await anonymousCards(), before);
+    });
+
+    it('when a request commits, then its claim is kept as done with the response', async () => {
+      const key = `kept-${randomBytes(4).toString('hex')}`;
+      await api('counterDL').post(url, body).set('Idempotency-Key', key).expect(201);
+      const row = (await harness().deps.db('idempotency_keys').where('idem_key', key).first('state')) as {
+        state: string;
+      };
+      assert.equal(row.state, 'done');
+    });
   });
 
   it('when the key is longer than 100 characters, then 422 naming the header', async () => {
