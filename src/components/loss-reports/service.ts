@@ -166,7 +166,7 @@ export class LossReportsService {
         extra: { reportId: report.reportId },
       });
     });
-    // read after the commit: the hotlist's lock is held until then, and the view needs none of it
+    // read after the commit: the view needs none of the transaction's locks
     return (await cardViewByNo(this.db, cardNo))!;
   }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { buildApp } from '../../../src/app';
+import { appendHotlist, cardsRepository } from '../../../src/components/cards';
 import { createRedis } from '../../../src/platform/redis';
 import { api, residentWithActiveCard } from '../../support/builders';
 import { harness } from '../../support/harness';
@@ -167,6 +168,45 @@ describe('GET /api/v1/partner/hotlist', () => {
       table.map((r) => ({ seq: String(r.seq), cardNo: r.card_no, usable: r.usable === 1 })),
     );
     assert.deepEqual(new Set(seen.map((e) => e.cardNo)), new Set(cardNos));
+  });
+
+  it('when an entry commits after a later one was read, then the terminal still gets it on its next page', async () => {
+    const h = harness();
+    const partner = await newPartner(['hotlist.read'], '停车场道闸');
+    const issued = await api('counterDL')
+      .post('/api/v1/anonymous-cards', { quantity: 2, centre: 'DL' })
+      .expect(201);
+    const [slow, quick] = issued.body.cards.map((c: { cardNo: string }) => c.cardNo) as [string, string];
+    const start = await asPartner(partner.key).get('/api/v1/partner/hotlist?after=0&limit=500').expect(200);
+    let cursor = start.body.nextCursor as string;
+    for (let page = start.body; page.items.length === 500; cursor = page.nextCursor)
+      page = (await asPartner(partner.key).get(`/api/v1/partner/hotlist?after=${cursor}&limit=500`)).body;
+
+    // a change written first but committed last, as a slow transaction's would be
+    const slowCard = (await cardsRepository.findByCardNo(h.deps.db, slow))!;
+    const trx = await h.deps.db.transaction();
+    await appendHotlist(trx, {
+      cardDbId: slowCard.dbId,
+      cardNo: slow,
+      usable: false,
+      reason: 'cancelled',
+      at: new Date(),
+    });
+    await api('counterDL').post(`/api/v1/cards/${quick}/cancel`, { reason: 'holder_request' }).expect(200);
+    const first = await asPartner(partner.key).get(`/api/v1/partner/hotlist?after=${cursor}`).expect(200);
+    assert.deepEqual(
+      first.body.items.map((e: { cardNo: string }) => e.cardNo),
+      [quick],
+    );
+    await trx.commit();
+    const second = await asPartner(partner.key)
+      .get(`/api/v1/partner/hotlist?after=${first.body.nextCursor}`)
+      .expect(200);
+    assert.deepEqual(
+      second.body.items.map((e: { cardNo: string; usable: boolean }) => [e.cardNo, e.usable]),
+      [[slow, false]],
+    );
+    assert.ok(BigInt(second.body.items[0].seq) > BigInt(first.body.items[0].seq));
   });
 
   it('when the cursor is beyond any float’s precision, then it comes back untouched as a string', async () => {
