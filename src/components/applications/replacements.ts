@@ -67,7 +67,9 @@ export class ReplacementsService {
           raise(CommonErrors.INVALID_STATE, `卡片状态为 ${card.status}，只有正常使用的卡可以换卡`);
         let fee: FeeDue;
         if (input.waiver) {
-          if (addYears(localDate(card.producedAt), FREE_EXCHANGE_YEARS) < today)
+          // the fee is waived for a quality defect, which shows as damage: a change of particulars is
+          // the holder's own, and a card does not expire within the free period
+          if (input.reason !== 'damaged' || addYears(localDate(card.producedAt), FREE_EXCHANGE_YEARS) < today)
             raise(ReplacementErrors.WAIVER_NOT_ALLOWED);
           fee = { amountFen: 0, item: 'exchange' };
         } else {

@@ -184,6 +184,16 @@ describe('one named card while a replacement or exchange is open', () => {
 });
 
 describe('POST /api/v1/cards/:cardNo/exchange', () => {
+  it('when a waiver is asked for an exchange that is not for damage, then 422 WAIVER_NOT_ALLOWED and nothing is written', async () => {
+    const { resident, cardNo } = await residentWithActiveCard({ age: 40 });
+    const res = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/exchange`, { reason: 'info_changed', waiver: { reason: '姓名变更' } })
+      .expect(422);
+    assert.equal(res.body.code, 'WAIVER_NOT_ALLOWED');
+    const view = await api('counterDL').get(`/api/v1/residents/${resident.id}`).expect(200);
+    assert.equal(view.body.applications.length, 1);
+  });
+
   it('when exchanged with a waiver, then it costs 0, records who approved it, and the old card works until the new one is collected', async () => {
     const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
     const res = await api('counterDL')
