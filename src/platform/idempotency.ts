@@ -42,12 +42,10 @@ function canonical(value: unknown): string {
 }
 
 /** What makes two requests with one key the same request: method, path and query, and the body. */
-export function requestHash(
-  hashKey: Buffer,
-  req: { method: string; url: string; body: unknown; multipartLength?: string },
-): Buffer {
-  const fingerprint = req.multipartLength ?? canonical(req.body);
-  return createHmac('sha256', hashKey).update(`${req.method} ${req.url}\n${fingerprint}`).digest();
+export function requestHash(hashKey: Buffer, req: { method: string; url: string; body: unknown }): Buffer {
+  return createHmac('sha256', hashKey)
+    .update(`${req.method} ${req.url}\n${canonical(req.body)}`)
+    .digest();
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -109,12 +107,7 @@ export function idempotency(db: Db, vault: PiiVault, hashKey: Buffer) {
         { field: 'Idempotency-Key', code: 'INVALID', message: '幂等键长度应为1到100个字符' },
       ]);
     }
-    const hash = requestHash(hashKey, {
-      method: req.method,
-      url: req.originalUrl,
-      body: req.body,
-      multipartLength: req.is('multipart/form-data') ? (req.get('content-length') ?? '') : undefined,
-    });
+    const hash = requestHash(hashKey, { method: req.method, url: req.originalUrl, body: req.body });
     const id = { caller, idem_key: key };
     const owner = randomBytes(16);
     const now = new Date();

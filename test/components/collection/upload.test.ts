@@ -48,6 +48,24 @@ describe('POST /api/v1/collection-batches', () => {
     assert.deepEqual(events[2]!.after, { status: 'completed', accepted: 1, rejected: 0, byReason: {} });
   });
 
+  it('when two files of the same size are sent with one Idempotency-Key, then each is its own batch and a retry finds its own', async () => {
+    const { token, authorisationNo } = await collectionSetup();
+    const row = validRow();
+    const one = csvOf([row]);
+    // another person: an identity number of the same length in the same place
+    const twin = validRow({}, { birthDate: row.出生日期!, gender: row.性别 === '男' ? 'M' : 'F' });
+    const other = one.replace(row.公民身份号码!, twin.公民身份号码!);
+    assert.equal(Buffer.byteLength(one), Buffer.byteLength(other));
+    const send = (csv: string) => upload(token, authorisationNo, csv).set('Idempotency-Key', 'upload-001');
+    const first = await send(one).expect(202);
+    const second = await send(other).expect(202);
+    assert.notEqual(second.body.batchId, first.body.batchId);
+    const retried = await send(other).expect(200);
+    assert.equal(retried.body.batchId, second.body.batchId);
+    for (const id of [first.body.batchId, second.body.batchId])
+      assert.equal((await waitForBatch(token, id as string)).accepted, 1);
+  });
+
   it('when the same file is uploaded twice under one letter, then the second gets 200 with the same batch', async () => {
     const { token, authorisationNo } = await collectionSetup();
     const csv = csvOf([validRow(), validRow()]);
