@@ -37,6 +37,8 @@ interface Figures {
   p50: number;
   p99: number;
   errors: number;
+  /** Answers other than 2xx by status, so an error count can be told apart from a fault. */
+  otherStatuses: Record<string, number>;
 }
 
 let idSeq = 0;
@@ -55,6 +57,11 @@ async function run(opts: autocannon.Options): Promise<Figures> {
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    otherStatuses: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {})
+        .filter(([code]) => !code.startsWith('2'))
+        .map(([code, stats]) => [code, stats.count ?? 0]),
+    ),
   };
 }
 
@@ -241,6 +248,7 @@ async function main(): Promise<void> {
     });
 
     console.log('(c) application + cancel cycles…');
+    const refusals = new Map<string | undefined, number>();
     slots = 0;
     const cProduct = await run({
       url: product,
@@ -253,8 +261,10 @@ async function main(): Promise<void> {
             headers: auth(counter),
             body: JSON.stringify({ residentId: applicants[slotOf(ctx)], cardType: 'C_NAMED', centre: 'DL' }),
           })),
-          onResponse: (_status: number, body: string, ctx: object) => {
-            (ctx as Ctx).applicationNo = (JSON.parse(body) as { applicationNo?: string }).applicationNo;
+          onResponse: (status: number, body: string, ctx: object) => {
+            const answer = JSON.parse(body) as { applicationNo?: string; code?: string };
+            (ctx as Ctx).applicationNo = answer.applicationNo;
+            if (status >= 400) refusals.set(answer.code, (refusals.get(answer.code) ?? 0) + 1);
           },
         },
         {
@@ -290,6 +300,16 @@ async function main(): Promise<void> {
         ],
       )}`,
     );
+    for (const [name, p] of [
+      ['(a)', aProduct],
+      ['(b)', bProduct],
+      ['(c)', cProduct],
+    ] as const) {
+      const statuses = Object.entries(p.otherStatuses).map(([code, n]) => `${n}× ${code}`);
+      if (statuses.length) console.log(`${name} answers other than 2xx: ${statuses.join(', ')}`);
+    }
+    if (refusals.size)
+      console.log(`(c) applications refused: ${[...refusals].map(([c, n]) => `${n}× ${c}`).join(', ')}`);
     console.log(
       `\n${CONNECTIONS} connections, ${DURATION} s each; targets: (a) ≥ 0.70, (b) ≥ 0.60 of their baselines.`,
     );
