@@ -72,3 +72,21 @@ describe('POST /api/v1/applications', () => {
     assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
   });
 });
+
+describe('GET /api/v1/receipts/:receiptNo', () => {
+  it('when a counter reprints a receipt, then it gets the same application body the POST returned', async () => {
+    const resident = await registerResident({ age: 40 });
+    const made = await api('counterDL')
+      .post('/api/v1/applications', { residentId: resident.id, cardType: 'C_NAMED', centre: 'DL' })
+      .expect(201);
+    const reprint = await api('counterDL').get(`/api/v1/receipts/${made.body.receipt.receiptNo}`).expect(200);
+    assert.deepEqual(reprint.body, made.body);
+    assert.equal(reprint.body.residentId, resident.id);
+    assert.equal(reprint.body.status, 'submitted');
+  });
+
+  it('when the receipt number is unknown, then 404 RECEIPT_NOT_FOUND', async () => {
+    const res = await api('counterDL').get('/api/v1/receipts/000000000000').expect(404);
+    assert.equal(res.body.code, 'RECEIPT_NOT_FOUND');
+  });
+});
