@@ -227,3 +227,63 @@ describe('POST /api/v1/cards/:cardNo/cancel', () => {
     assert.equal(res.body.status, 'cancelled');
   });
 });
+
+describe('lapse-temporary-report job', () => {
+  it('when TEMP_LOSS_ON_LAPSE is lost, then a lapsed temporary report leaves the card lost, its functions suspended and its hotlist entry in place', async () => {
+    const h = harness();
+    const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
+    await api('counterDL').post(`/api/v1/cards/${cardNo}/functions/bicycle/activate`).expect(200);
+    const res = await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: verificationOf(resident),
+      })
+      .expect(201);
+    // the job runs with a clock and a setting of its own: the shared clock stays put, so the
+    // scheduled sweeper (under the suite's reactivate setting) never reaches this report
+    const lapsedAt = Date.parse(res.body.expiresAt as string) + 1000;
+    const lost = {
+      ...h.deps,
+      clock: { now: () => new Date(lapsedAt) },
+      config: { ...h.config, tempLossOnLapse: 'lost' as const },
+    };
+
+    const first = await lapseTemporaryReport.handle({ reportId: res.body.reportId }, lost, noProgress);
+    assert.deepEqual(first, { lapsed: true });
+    const second = await lapseTemporaryReport.handle({ reportId: res.body.reportId }, lost, noProgress);
+    assert.deepEqual(second, { lapsed: false });
+
+    const card = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(card.body.status, 'lost');
+    assert.deepEqual(functionStatuses(card.body), {
+      medical: 'suspended',
+      social_security: 'suspended',
+      bicycle: 'suspended',
+      library: 'suspended',
+      parking: 'suspended',
+    });
+    const events = await auditEvents('card', cardNo);
+    assert.deepEqual(
+      events.map((e) => e.action),
+      [
+        'card.produced',
+        'card.collected',
+        'card.function_activated',
+        'card.reported_temporary',
+        'card.loss_lapsed',
+      ],
+    );
+    assert.deepEqual(events[4]!.before, { status: 'temp_lost' });
+    assert.deepEqual(events[4]!.after, { status: 'lost', reportId: res.body.reportId });
+    assert.deepEqual(await hotlistOf(cardNo), [
+      { usable: true, reason: 'collected' },
+      { usable: false, reason: 'temp_lost' },
+    ]);
+    const report = (await h.deps.db('loss_reports').where('report_id', res.body.reportId).first()) as {
+      status: string;
+      closed_by: string;
+    };
+    assert.equal(report.status, 'lapsed');
+    assert.equal(report.closed_by, 'system');
+  });
+});
