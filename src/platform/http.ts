@@ -98,7 +98,9 @@ function isConnectionFailure(err: unknown): boolean {
       code,
     ) ||
     name === 'KnexTimeoutError' ||
-    /Connection is closed|Stream isn't writeable|enableOfflineQueue|Command timed out|max retries per request/i.test(
+    // mysql2 marks errors that ended the connection as fatal; later calls on it say it is closed
+    ('fatal' in err && err.fatal === true) ||
+    /Connection is closed|connection is in closed state|Stream isn't writeable|enableOfflineQueue|Command timed out|max retries per request/i.test(
       message,
     )
   );

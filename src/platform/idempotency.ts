@@ -152,8 +152,15 @@ export function idempotency(db: Db, vault: PiiVault, hashKey: Buffer) {
       if (scope) scope.commitHook = undefined;
       const status = res.statusCode;
       if (status >= 500) {
-        // answer at once; the claim is released as soon as the database lets us, so a retry can run
-        void persistently(() => db('idempotency_keys').where(mine).delete());
+        // answer at once; the claim is released as soon as the database lets us, so a retry can run.
+        // Only a claim still pending: one marked applied belongs to work that committed before the
+        // failure (a read after the commit, or a COMMIT whose answer was lost), and a retry must not
+        // redo it: it gets IDEMPOTENCY_IN_PROGRESS, then IDEMPOTENCY_RESPONSE_LOST.
+        void persistently(() =>
+          db('idempotency_keys')
+            .where({ ...mine, state: 'pending' })
+            .delete(),
+        );
         return sendJson(body);
       }
       const record: StoredResponse = {
