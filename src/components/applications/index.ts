@@ -15,3 +15,4 @@ export * as applicationsRepository from './repository';
 export type { ApplicationRecord, NamedCardType } from './repository';
 export { ReplacementsService, ReplacementErrors, FREE_EXCHANGE_YEARS } from './replacements';
 export { sealUncollected } from './sealing';
+export { withdrawUncollected } from './withdrawal';

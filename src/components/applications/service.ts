@@ -14,7 +14,7 @@ import {
   type PaymentTendered,
 } from '../fees';
 import { knownCentre, openCentre, referenceRepository } from '../reference';
-import { ResidentErrors, residentsRepository, type ResidentRecord } from '../residents';
+import { GUARDIAN_BELOW_AGE, ResidentErrors, residentsRepository, type ResidentRecord } from '../residents';
 import { ApplicationErrors } from './errors';
 import { receiptDates } from './receipt-dates';
 import * as repo from './repository';
@@ -22,7 +22,7 @@ import type { ApplicationRecord, NamedCardType } from './repository';
 import { applicationAuditView, applicationView, type ApplicationView } from './view';
 
 export const B_CARD_MIN_AGE = 16;
-export const GUARDIAN_BELOW_AGE = 16;
+export { GUARDIAN_BELOW_AGE };
 
 export interface ApplyInput {
   residentId: string;

@@ -171,11 +171,17 @@ export async function liveNamedCardOf(conn: Conn, residentDbId: number): Promise
   return row ? fromRow(row) : undefined;
 }
 
+/**
+ * Whether the resident ever held a named card: one handed over at a counter. A card that was made but
+ * never collected (cancelled or sealed at the centre) was never theirs, so the next one is still free.
+ */
 export async function hasEverHadNamedCard(conn: Conn, residentDbId: number): Promise<boolean> {
-  return (
-    (await conn('cards').where('resident_id', residentDbId).whereIn('type', ['B', 'C_NAMED']).first('id')) !==
-    undefined
-  );
+  const held = await conn('cards')
+    .where('resident_id', residentDbId)
+    .whereIn('type', ['B', 'C_NAMED'])
+    .whereNotNull('collected_at')
+    .first('id');
+  return held !== undefined;
 }
 
 export async function updateCard(

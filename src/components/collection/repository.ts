@@ -524,7 +524,7 @@ export async function listRejections(
 export interface NamedSlot {
   /** A named card that is produced, active or temporarily lost. */
   liveCard: boolean;
-  /** Any named card ever: a new application is then a reissue. */
+  /** A named card ever collected: a new application is then a reissue. */
   hadCard: boolean;
   /** An application still open that some other channel or batch made. */
   openElsewhere: boolean;
@@ -556,9 +556,11 @@ export async function namedSlots(
       .whereIn('resident_id', residentDbIds)
       .whereIn('type', ['B', 'C_NAMED'])
       .groupBy('resident_id')
-      .select('resident_id', conn.raw('MAX(live_named_resident_id IS NOT NULL) AS live')) as Promise<
-      Array<{ resident_id: number | string; live: number | string }>
-    >,
+      .select(
+        'resident_id',
+        conn.raw('MAX(live_named_resident_id IS NOT NULL) AS live'),
+        conn.raw('MAX(collected_at IS NOT NULL) AS held'),
+      ) as Promise<Array<{ resident_id: number | string; live: number | string; held: number | string }>>,
     conn('applications')
       .whereIn('resident_id', residentDbIds)
       .where((w) =>
@@ -570,7 +572,7 @@ export async function namedSlots(
   ]);
   for (const c of cards) {
     const s = slot(Number(c.resident_id));
-    s.hadCard = true;
+    s.hadCard = Number(c.held) === 1;
     s.liveCard = Number(c.live) === 1;
   }
   for (const a of applications) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
 import { channelOf, type RequestContext } from '../../platform/context';
-import type { Clock } from '../../platform/dates';
+import { ageOn, localDate, type Clock } from '../../platform/dates';
 import { inTransaction, type Db, type Trx } from '../../platform/db';
 import { CommonErrors, raise } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
@@ -15,7 +15,8 @@ import {
   type CardRecord,
   type CardView,
 } from '../cards';
-import { residentsRepository } from '../residents';
+import { withdrawUncollected } from '../applications';
+import { GUARDIAN_BELOW_AGE, residentsRepository } from '../residents';
 import { LossReportErrors } from './errors';
 import { lapseTemporaryReport } from './jobs';
 import * as repo from './repository';
@@ -34,21 +35,30 @@ export interface ReportResult {
   card: { cardNo: string; status: string };
 }
 
-/** The person on the line or at the counter must be the holder: identity number, and name or phone. */
+/**
+ * The person on the line or at the counter must be the holder (identity number, and name or phone) or,
+ * for a holder under 16, the guardian on file, who acts for them (domain.md, "Residents").
+ */
 export async function verifyHolder(
   trx: Trx,
   vault: PiiVault,
   card: CardRecord,
   v: Verification,
+  today: string,
 ): Promise<void> {
   if (card.residentDbId === null) raise(LossReportErrors.ANONYMOUS_CARD_NOT_REPORTABLE);
   const holder = await residentsRepository.findByDbId(trx, card.residentDbId);
-  const matches =
-    holder !== undefined &&
-    vault.lookupHash(v.idNumber).equals(holder.idNumberHash) &&
-    (v.name === undefined || v.name === holder.name) &&
-    (v.phone === undefined || (holder.phoneSealed !== null && vault.open(holder.phoneSealed) === v.phone));
-  if (!matches) raise(LossReportErrors.IDENTITY_MISMATCH);
+  if (!holder) raise(LossReportErrors.IDENTITY_MISMATCH);
+  const given = vault.lookupHash(v.idNumber);
+  const isHolder = given.equals(holder.idNumberHash) && (v.name === undefined || v.name === holder.name);
+  const isGuardian =
+    ageOn(holder.birthDate, today) < GUARDIAN_BELOW_AGE &&
+    holder.guardianIdHash !== null &&
+    given.equals(holder.guardianIdHash) &&
+    (v.name === undefined || v.name === holder.guardianName);
+  const phoneMatches =
+    v.phone === undefined || (holder.phoneSealed !== null && vault.open(holder.phoneSealed) === v.phone);
+  if (!(isHolder || isGuardian) || !phoneMatches) raise(LossReportErrors.IDENTITY_MISMATCH);
 }
 
 export async function lockCard(trx: Trx, cardNo: string): Promise<CardRecord> {
@@ -79,7 +89,7 @@ export class LossReportsService {
     const result = await inTransaction(this.db, async (trx) => {
       const card = await lockCard(trx, cardNo);
       if (card.type === 'C_ANON') raise(LossReportErrors.ANONYMOUS_CARD_NOT_REPORTABLE);
-      await verifyHolder(trx, this.vault, card, input.verification);
+      await verifyHolder(trx, this.vault, card, input.verification, localDate(now));
       return input.kind === 'temporary'
         ? this.fileTemporary(trx, card, ctx, now)
         : this.fileFormal(trx, card, ctx, now);
@@ -155,7 +165,7 @@ export class LossReportsService {
     await inTransaction(this.db, async (trx) => {
       const card = await lockCard(trx, cardNo);
       if (card.type === 'C_ANON') raise(LossReportErrors.ANONYMOUS_CARD_NOT_REPORTABLE);
-      await verifyHolder(trx, this.vault, card, verification);
+      await verifyHolder(trx, this.vault, card, verification, localDate(now));
       if (card.status === 'lost') raise(LossReportErrors.LOSS_REPORT_FORMAL);
       const report = await repo.openTemporaryReportOf(trx, card.dbId, { forUpdate: true });
       if (card.status !== 'temp_lost' || !report) raise(LossReportErrors.NOT_REPORTED);
@@ -187,6 +197,9 @@ export async function cancelCard(
     const card = await lockCard(trx, cardNo);
     const open = await repo.openTemporaryReportOf(trx, card.dbId, { forUpdate: true });
     if (open) await repo.closeReport(trx, open.dbId, 'closed', ctx.actor.id, now);
+    if (card.status === 'produced' && card.applicationDbId !== null) {
+      await withdrawUncollected(trx, ctx, card.applicationDbId, card.cardNo, now);
+    }
     await transitionCard(trx, ctx, card, 'cancelled', now, {
       action: 'card.cancelled',
       reason: 'cancelled',

@@ -5,6 +5,9 @@
  */
 import { isRealDate } from '../../platform/dates';
 
+/** Below this age a resident acts through a guardian: applications, pickups and loss reports. */
+export const GUARDIAN_BELOW_AGE = 16;
+
 export type IdNumberProblem = 'ID_FORMAT' | 'ID_CHECKSUM' | 'ID_BIRTHDATE';
 export type NameProblem = 'NAME_MISSING' | 'NAME_TOO_LONG' | 'NAME_INVALID';
 export type Gender = 'M' | 'F';

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { lapseTemporaryReport, sweepLapsedReports } from '../../../src/components/loss-reports';
-import { api, auditEvents, idNumberFor, residentWithActiveCard } from '../../support/builders';
+import {
+  api,
+  applyFor,
+  auditEvents,
+  bornYearsAgo,
+  idNumberFor,
+  produce,
+  registerResident,
+  residentWithActiveCard,
+} from '../../support/builders';
 import { functionStatuses, hotlistOf } from '../../support/cards';
 import { harness } from '../../support/harness';
 
@@ -135,6 +144,58 @@ describe('POST /api/v1/cards/:cardNo/loss-reports', () => {
     assert.equal(card.body.status, 'active');
   });
 
+  it('when the holder is under 16, then the guardian on file reports and lifts for them, and a guardian who is not on file is refused', async () => {
+    const { resident, cardNo } = await residentWithActiveCard({ birthDate: bornYearsAgo(9), guardian: true });
+    const guardian = resident.guardian!;
+    const stranger = await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: { name: guardian.name, idNumber: idNumberFor(bornYearsAgo(41)) },
+      })
+      .expect(422);
+    assert.equal(stranger.body.code, 'IDENTITY_MISMATCH');
+    const misnamed = await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: { name: '张三', idNumber: guardian.idNumber },
+      })
+      .expect(422);
+    assert.equal(misnamed.body.code, 'IDENTITY_MISMATCH');
+    const filed = await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: { name: guardian.name, idNumber: guardian.idNumber },
+      })
+      .expect(201);
+    assert.deepEqual(filed.body.card, { cardNo, status: 'temp_lost' });
+    const lifted = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/lift-loss`, { verification: { idNumber: guardian.idNumber } })
+      .expect(200);
+    assert.equal(lifted.body.status, 'active');
+  });
+
+  it('when the holder is 16 or older, then the guardian once on file no longer speaks for them', async () => {
+    const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
+    // an adult registered with a guardian still on file (registered as a child years ago, say)
+    const guardian = { name: '监护人', idNumber: idNumberFor(bornYearsAgo(60)), relation: '父亲' };
+    await api('counterDL')
+      .post('/api/v1/residents', {
+        idNumber: resident.idNumber,
+        name: resident.name,
+        phone: resident.phone,
+        town: '大良街道',
+        guardian,
+      })
+      .expect(200);
+    const res = await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: { name: guardian.name, idNumber: guardian.idNumber },
+      })
+      .expect(422);
+    assert.equal(res.body.code, 'IDENTITY_MISMATCH');
+  });
+
   it('when an anonymous card is reported, then 409 ANONYMOUS_CARD_NOT_REPORTABLE', async () => {
     const issued = await api('counterDL')
       .post('/api/v1/anonymous-cards', { quantity: 1, centre: 'DL' })
@@ -215,6 +276,35 @@ describe('POST /api/v1/cards/:cardNo/cancel', () => {
       { usable: true, reason: 'collected' },
       { usable: false, reason: 'cancelled' },
     ]);
+  });
+
+  it('when a card still waiting at the centre is cancelled, then its application ends with it and the next card is still free', async () => {
+    const resident = await registerResident({ age: 30 });
+    const first = await applyFor(resident);
+    await produce();
+    const ready = await api('counterDL').get(`/api/v1/applications/${first.applicationNo}`).expect(200);
+    assert.equal(ready.body.status, 'ready');
+    const cardNo = ready.body.cardNo as string;
+
+    const cancelled = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/cancel`, { reason: 'duplicate' })
+      .expect(200);
+    assert.equal(cancelled.body.status, 'cancelled');
+    const ended = await api('counterDL').get(`/api/v1/applications/${first.applicationNo}`).expect(200);
+    assert.equal(ended.body.status, 'cancelled');
+    const pickup = await api('counterDL')
+      .post('/api/v1/pickups', { receiptNo: first.receipt.receiptNo, idNumber: resident.idNumber })
+      .expect(409);
+    assert.equal(pickup.body.code, 'INVALID_STATE');
+
+    // the card never reached the resident: the next application is still the free first issue
+    const next = await applyFor(resident);
+    assert.equal(next.reason, 'first');
+    assert.deepEqual(next.fee, { amountFen: 0, item: 'first_issue' });
+    const events = await auditEvents('application', first.applicationNo as string);
+    const withdrawn = events.find((e) => e.action === 'application.cancelled')!;
+    assert.deepEqual((withdrawn.before as { status: string }).status, 'ready');
+    assert.deepEqual((withdrawn.after as { cardCancelled: string }).cardCancelled, cardNo);
   });
 
   it('when an anonymous card is cancelled, then 200', async () => {
