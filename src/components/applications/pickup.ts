@@ -3,7 +3,7 @@ import { asOperator, type RequestContext } from '../../platform/context';
 import { ageOn, localDate, type Clock } from '../../platform/dates';
 import { inTransaction, type Db } from '../../platform/db';
 import { CommonErrors, raise } from '../../platform/errors';
-import { maskIdNumber } from '../../platform/masking';
+import { maskIdNumber, maskName } from '../../platform/masking';
 import type { PiiVault } from '../../platform/pii';
 import { cardsRepository, handOverCard } from '../cards';
 import { examineIdNumber, residentsRepository } from '../residents';
@@ -62,7 +62,8 @@ export class PickupService {
         if (
           !input.agent ||
           !guardianHash ||
-          !this.vault.lookupHash(input.agent.idNumber).equals(guardianHash)
+          !this.vault.lookupHash(input.agent.idNumber).equals(guardianHash) ||
+          input.agent.name !== holder.guardianName
         ) {
           raise(ApplicationErrors.GUARDIAN_REQUIRED);
         }
@@ -87,7 +88,13 @@ export class PickupService {
         now,
       );
       const by = input.agent
-        ? { agent: { idNumber: maskIdNumber(input.agent.idNumber), relation: input.agent.relation } }
+        ? {
+            agent: {
+              name: maskName(input.agent.name),
+              idNumber: maskIdNumber(input.agent.idNumber),
+              relation: input.agent.relation,
+            },
+          }
         : { agent: null };
       await recordAudit(
         trx,

@@ -78,6 +78,7 @@ describe('POST /api/v1/pickups', () => {
     const events = await auditEvents('application', app.applicationNo);
     const collected = events.find((e) => e.action === 'application.collected')!;
     assert.deepEqual((collected.after as { agent: unknown }).agent, {
+      name: '梁*豪',
       idNumber: `${agent.idNumber.slice(0, 6)}********${agent.idNumber.slice(14)}`,
       relation: '儿子',
     });
@@ -97,6 +98,15 @@ describe('POST /api/v1/pickups', () => {
       .post('/api/v1/pickups', { receiptNo, idNumber: child.idNumber, agent: stranger })
       .expect(422);
     assert.equal(wrong.body.code, 'GUARDIAN_REQUIRED');
+    // the guardian's identity number under another name is not the guardian on file
+    const misnamed = await api('counterDL')
+      .post('/api/v1/pickups', {
+        receiptNo,
+        idNumber: child.idNumber,
+        agent: { ...child.guardian!, name: '张三' },
+      })
+      .expect(422);
+    assert.equal(misnamed.body.code, 'GUARDIAN_REQUIRED');
     await api('counterDL')
       .post('/api/v1/pickups', { receiptNo, idNumber: child.idNumber, agent: child.guardian })
       .expect(200);
