@@ -39,6 +39,11 @@ function transient(r: Reply): boolean {
   );
 }
 
+/** The request was carried out, but its answer could not be kept: look the result up, never repeat it. */
+export function responseLost(r: Reply): boolean {
+  return r.status === 409 && r.code === 'IDEMPOTENCY_RESPONSE_LOST';
+}
+
 export function describe(r: Reply): string {
   return r.status === 0 ? `no answer (${String(r.body.detail)})` : `${r.status} ${r.code ?? ''}`.trim();
 }

@@ -2,7 +2,7 @@
 
 import { idCheckCharacter } from '../../src/components/residents';
 import { addDays } from '../../src/platform/dates';
-import { COUNTER_PATIENCE_MS, describe, must, persist, type Counters } from './client';
+import { COUNTER_PATIENCE_MS, describe, must, persist, responseLost, type Counters } from './client';
 import { countsOf, residentsWithHashes, scalar, type Findings } from './findings';
 import { settleRuns } from './production';
 import type { System } from './system';
@@ -73,11 +73,22 @@ export async function registerAndApply(
     log.unanswered.push(`POST /residents (${key}): last ${describe(reg.last)}`);
     return;
   }
-  if (reg.reply.status !== 201 && reg.reply.status !== 200) {
+  let residentId: string;
+  if (responseLost(reg.reply)) {
+    // it committed but its answer was lost: a careful client looks the result up instead of asking again
+    const found = await must<{ id: string }>(c, bases, {
+      method: 'POST',
+      url: '/residents/lookup',
+      token,
+      json: { idNumber: person.idNumber },
+    });
+    residentId = found.id;
+  } else if (reg.reply.status === 201 || reg.reply.status === 200) {
+    residentId = reg.reply.body.id as string;
+  } else {
     log.unexpected.push(`POST /residents (${key}): ${describe(reg.reply)}`);
     return;
   }
-  const residentId = reg.reply.body.id as string;
   log.residents.push({ residentId, person });
   const app = await persist(
     c,
@@ -96,11 +107,25 @@ export async function registerAndApply(
     log.unanswered.push(`POST /applications (${key}): last ${describe(app.last)}`);
     return;
   }
-  if (app.reply.status !== 201) {
+  let body: { applicationNo: string; receipt: { receiptNo: string } };
+  if (responseLost(app.reply)) {
+    const resident = await must<{ applications: Array<{ applicationNo: string }> }>(c, bases, {
+      method: 'GET',
+      url: `/residents/${residentId}`,
+      token,
+    });
+    const made = resident.applications[0];
+    if (!made) {
+      log.unexpected.push(`POST /applications (${key}): answer lost, yet the resident has no application`);
+      return;
+    }
+    body = await must(c, bases, { method: 'GET', url: `/applications/${made.applicationNo}`, token });
+  } else if (app.reply.status === 201) {
+    body = app.reply.body as typeof body;
+  } else {
     log.unexpected.push(`POST /applications (${key}): ${describe(app.reply)}`);
     return;
   }
-  const body = app.reply.body as { applicationNo: string; receipt: { receiptNo: string } };
   log.applications.push({ residentId, applicationNo: body.applicationNo, receiptNo: body.receipt.receiptNo });
 }
 
@@ -281,11 +306,17 @@ export async function lossAndLift(
     h.halted = `loss report ${i} never answered within ${COUNTER_PATIENCE_MS / 1000} s: last ${describe(report.last)}`;
     return;
   }
-  if (report.reply.status !== 201) {
+  if (responseLost(report.reply)) {
+    // the report was filed but its id went with the answer: the card says so, the count allows for it
+    await expectCardStatus(c, bases, callCentre, h, 'temp_lost', `loss report ${i}`);
+    h.unresolvedReports += 1;
+  } else if (report.reply.status !== 201) {
     h.halted = `loss report ${i}: unexpected ${describe(report.reply)}`;
     return;
+  } else {
+    h.reports.push(report.reply.body.reportId as string);
   }
-  h.reports.push(report.reply.body.reportId as string);
+  if (h.halted) return;
   const lift = await persist(
     c,
     bases,
@@ -303,11 +334,28 @@ export async function lossAndLift(
     h.halted = `lift ${i} never answered within ${COUNTER_PATIENCE_MS / 1000} s: last ${describe(lift.last)}`;
     return;
   }
+  if (responseLost(lift.reply)) {
+    await expectCardStatus(c, bases, counter, h, 'active', `lift ${i}`);
+    h.unresolvedLifts += 1;
+    return;
+  }
   if (lift.reply.status !== 200) {
     h.halted = `lift ${i}: unexpected ${describe(lift.reply)}`;
     return;
   }
   h.lifts += 1;
+}
+
+async function expectCardStatus(
+  c: Counters,
+  bases: readonly string[],
+  token: string,
+  h: Holder,
+  status: string,
+  what: string,
+): Promise<void> {
+  const card = await must<{ status: string }>(c, bases, { method: 'GET', url: `/cards/${h.cardNo}`, token });
+  if (card.status !== status) h.halted = `${what}: answer lost and the card is ${card.status}, not ${status}`;
 }
 
 /** Per card: reports and lifts as acknowledged, one audit event each, one hotlist entry per change. */
