@@ -18,3 +18,13 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
+
+/**
+ * A page of a small catalogue that is read whole (functions, fees in force): the cursor is the number
+ * of items already handed out, so these lists take `limit` and `cursor` like every other list.
+ */
+export function pageOf<T>(items: readonly T[], query: { limit: number; cursor?: string }): Page<T> {
+  const start = query.cursor === undefined ? 0 : decodeCursor(query.cursor);
+  const end = start + query.limit;
+  return { items: items.slice(start, end), nextCursor: end < items.length ? encodeCursor(end) : null };
+}

@@ -1,20 +1,21 @@
+import { pageOf } from '../../platform/pagination';
 import { operators, route } from '../../platform/routes';
-import { isoDay, Joi } from '../../platform/validation';
+import { isoDay, Joi, listQuery } from '../../platform/validation';
 import type { FeeItem } from './repository';
 import type { FeeScheduleService } from './schedule';
 
 export function feeRoutes(schedule: FeeScheduleService) {
   return [
-    route<unknown, { on?: string }>({
+    route<unknown, { on?: string; limit: number; cursor?: string }>({
       method: 'get',
       path: '/fee-schedule',
       summary: '查看生效的收费标准',
       tag: 'fees',
       access: operators('counter', 'call_center', 'admin', 'auditor'),
-      query: Joi.object({ on: isoDay }),
+      query: Joi.object({ on: isoDay, ...listQuery }),
       success: 200,
       async handle({ query }, res) {
-        res.json({ items: await schedule.inForce(query.on), nextCursor: null });
+        res.json(pageOf(await schedule.inForce(query.on), query));
       },
     }),
     route<{ item: FeeItem; amountFen: number; effectiveFrom: string; documentNo: string }>({

@@ -1,5 +1,6 @@
+import { pageOf } from '../../platform/pagination';
 import { operators, route } from '../../platform/routes';
-import { Joi } from '../../platform/validation';
+import { Joi, listQuery } from '../../platform/validation';
 import type { FunctionsService } from './service';
 
 const functionParams = Joi.object({ code: Joi.string().max(20).required() });
@@ -42,9 +43,10 @@ export function functionRoutes(functions: FunctionsService) {
       summary: '功能目录（金融、医疗、社保查询、公共自行车、图书馆、公共停车）',
       tag: 'functions',
       access: operators('counter', 'call_center', 'admin', 'auditor'),
+      query: Joi.object(listQuery),
       success: 200,
-      async handle(_input, res) {
-        res.json({ items: await functions.catalogue(), nextCursor: null });
+      async handle({ query }, res) {
+        res.json(pageOf(await functions.catalogue(), query));
       },
     }),
     availability('open', '/functions/:code/open', '开放一项计划中的功能'),

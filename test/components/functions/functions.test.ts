@@ -18,6 +18,30 @@ describe('GET /api/v1/functions', () => {
     assert.deepEqual(byCode.bicycle.cardTypes, ['B', 'C_NAMED', 'C_ANON']);
     assert.ok(['planned', 'open'].includes(byCode.parking.availability));
   });
+
+  it('when paged with limit 4, then two pages hold the six functions once; a limit of 0 or a foreign cursor is 422', async () => {
+    const all = await api('counterDL').get('/api/v1/functions').expect(200);
+    const first = await api('counterDL').get('/api/v1/functions?limit=4').expect(200);
+    assert.equal(first.body.items.length, 4);
+    assert.equal(typeof first.body.nextCursor, 'string');
+    const second = await api('counterDL')
+      .get(`/api/v1/functions?limit=4&cursor=${first.body.nextCursor}`)
+      .expect(200);
+    assert.equal(second.body.nextCursor, null);
+    assert.deepEqual([...first.body.items, ...second.body.items], all.body.items);
+    const zero = await api('counterDL').get('/api/v1/functions?limit=0').expect(422);
+    assert.deepEqual(
+      zero.body.errors.map((e: { field: string }) => e.field),
+      ['limit'],
+    );
+    const foreign = await api('counterDL').get('/api/v1/functions?cursor=zzz').expect(422);
+    assert.equal(foreign.body.errors[0].field, 'cursor');
+    const fees = await api('counterDL').get('/api/v1/fee-schedule?limit=201').expect(422);
+    assert.equal(fees.body.errors[0].field, 'limit');
+    const feePage = await api('counterDL').get('/api/v1/fee-schedule?limit=1').expect(200);
+    assert.equal(feePage.body.items.length, 1);
+    assert.equal(typeof feePage.body.nextCursor, 'string');
+  });
 });
 
 describe('POST /api/v1/cards/:cardNo/functions/:code/activate', () => {
