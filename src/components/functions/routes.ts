@@ -37,7 +37,7 @@ export function functionRoutes(functions: FunctionsService) {
       },
     });
   return [
-    route({
+    route<unknown, { limit: number; cursor?: string }>({
       method: 'get',
       path: '/functions',
       summary: '功能目录（金融、医疗、社保查询、公共自行车、图书馆、公共停车）',
