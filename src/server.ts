@@ -1,5 +1,6 @@
 import type { Server, ServerResponse } from 'node:http';
 import { buildApp } from './app';
+import { answerClientErrors } from './platform/client-errors';
 import { loadConfig, loadDotEnv } from './config';
 import { closeDeps, openDeps } from './runtime';
 
@@ -22,6 +23,7 @@ function main(): void {
     deps.logger.info({ port: config.port }, 'API listening');
   });
   server.keepAliveTimeout = 65000;
+  answerClientErrors(server, deps.logger);
 
   let stopping = false;
   const stop = (signal: string) => {
