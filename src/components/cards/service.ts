@@ -40,6 +40,9 @@ export class CardsService {
     const today = localDate(now);
     return inTransaction(this.db, async (trx) => {
       const centre = await openCentre(trx, input.centre);
+      // handed over on the spot: the centre is the counter's own, as for a pickup
+      if (centre.code !== operator.centre)
+        raise(CardErrors.WRONG_CENTRE, `本柜台属于${operator.centre}服务中心`);
       const unit = await feeDue(trx, 'anonymous_issue', today);
       const due = unit.amountFen * input.quantity;
       checkTendered(due, input.payment);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { hasValidLuhn } from '../../../src/platform/numbers';
 import { api, auditEvents } from '../../support/builders';
+import { harness } from '../../support/harness';
 
 describe('POST /api/v1/anonymous-cards', () => {
   it('when five counters ask at once, then all get distinct active cards with valid check digits', async () => {
@@ -32,6 +33,25 @@ describe('POST /api/v1/anonymous-cards', () => {
       (await auditEvents('card', numbers[0]!)).map((e) => e.action),
       ['card.issued_anonymous'],
     );
+  });
+
+  it('when a counter names another centre, then 409 WRONG_CENTRE and no card is issued', async () => {
+    const anonymousCards = async () =>
+      Number(
+        ((await harness().deps.db('cards').where('type', 'C_ANON').count({ n: '*' })) as [{ n: string }])[0]
+          .n,
+      );
+    const before = await anonymousCards();
+    const res = await api('counterDL')
+      .post('/api/v1/anonymous-cards', { quantity: 1, centre: 'RG' })
+      .expect(409);
+    assert.equal(await anonymousCards(), before);
+    assert.equal(res.body.code, 'WRONG_CENTRE');
+    assert.equal(res.body.detail, '本柜台属于DL服务中心');
+    const atHome = await api('counterRG')
+      .post('/api/v1/anonymous-cards', { quantity: 1, centre: '容桂' })
+      .expect(201);
+    assert.equal(atHome.body.cards.length, 1);
   });
 
   it('when the quantity is 0 or 51, then 422 naming quantity', async () => {
