@@ -1,7 +1,7 @@
 import { loadConfig, loadDotEnv } from './config';
 import { createDb, type Db } from './platform/db';
 import type { OperatorRole } from './platform/context';
-import { createOperator } from './components/operators';
+import { createOperator, disableOperator } from './components/operators';
 import { createPartnerFromCli, PartnersService } from './components/partners';
 import { systemClock } from './platform/dates';
 import { systemContext } from './platform/context';
@@ -40,6 +40,18 @@ const COMMANDS: Record<string, { usage: string; run(db: Db, flags: Flags): Promi
       });
       console.log(`Created ${flags.role} operator ${operatorId}. Its token is shown this once:`);
       console.log(token);
+    },
+  },
+  'operator:disable': {
+    usage: 'operator:disable --id <operatorId>',
+    async run(db, flags) {
+      if (!flags.id) throw new Error('operator:disable needs --id <operatorId>');
+      const outcome = await disableOperator(db, flags.id);
+      console.log(
+        outcome === 'disabled'
+          ? `Disabled operator ${flags.id}: its token stops working within 10 seconds on every API process.`
+          : `Operator ${flags.id} was already disabled.`,
+      );
     },
   },
   'partner:create': {

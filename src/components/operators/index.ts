@@ -1,1 +1,1 @@
-export { createOperator, operatorByToken, ROLES, type NewOperator } from './service';
+export { createOperator, disableOperator, operatorByToken, ROLES, type NewOperator } from './service';

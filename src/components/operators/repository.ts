@@ -61,3 +61,16 @@ export async function teamDbId(conn: Conn, teamPublicId: string): Promise<number
     { id: number | string } | undefined;
   return row ? Number(row.id) : undefined;
 }
+
+/** Disables an operator that is still active; returns whether one was. */
+export async function disableOperator(conn: Conn, publicId: string, at: Date): Promise<boolean> {
+  const changed = await conn('operators')
+    .where('public_id', publicId)
+    .whereNull('disabled_at')
+    .update({ disabled_at: at });
+  return changed === 1;
+}
+
+export async function operatorExists(conn: Conn, publicId: string): Promise<boolean> {
+  return (await conn('operators').where('public_id', publicId).first('id')) !== undefined;
+}

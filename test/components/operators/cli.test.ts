@@ -54,3 +54,40 @@ describe('npm run cli -- operator:create', function () {
     assert.ok(!JSON.stringify(events).includes(token.slice(3)), 'the audit trail does not hold the token');
   });
 });
+
+describe('npm run cli -- operator:disable', function () {
+  this.timeout(60000);
+
+  it('when an operator is disabled, then its token gets 401, the change is audited, and disabling again says so', async () => {
+    const h = harness();
+    const created = await runCli('operator:create', '--role', 'call_center', '--name', '何咏诗');
+    const [first, token] = created.stdout.trimEnd().split('\n');
+    const operatorId = /^Created call_center operator (\S+)\./.exec(first!)?.[1];
+    assert.ok(operatorId && token, created.stdout);
+
+    const disabled = await runCli('operator:disable', '--id', operatorId);
+    assert.equal(
+      disabled.stdout.trimEnd(),
+      `Disabled operator ${operatorId}: its token stops working within 10 seconds on every API process.`,
+    );
+    const refused = await request(h.app)
+      .get('/api/v1/functions')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(401);
+    assert.equal(refused.body.code, 'UNAUTHENTICATED');
+    assert.deepEqual(
+      (await auditEvents('operator', operatorId)).map((e) => e.action),
+      ['operator.created', 'operator.disabled'],
+    );
+
+    const again = await runCli('operator:disable', '--id', operatorId);
+    assert.equal(again.stdout.trimEnd(), `Operator ${operatorId} was already disabled.`);
+    await assert.rejects(
+      runCli('operator:disable', '--id', 'no-such-operator'),
+      (err: { stderr: string }) => {
+        assert.match(err.stderr, /Unknown operator no-such-operator/);
+        return true;
+      },
+    );
+  });
+});
