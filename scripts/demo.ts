@@ -134,7 +134,9 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 250));
   }
   console.log(
-    `\nProduction run ${run.runId}: ${produced.status}, ${produced.produced} cards produced (ready for pickup at their centres)`,
+    // the run takes every submitted application in the database: the sample's on a first run, and
+    // whatever else was applied for since on a later one
+    `\nProduction run ${run.runId}: ${produced.status}, ${produced.produced} ${produced.produced === 1 ? 'card' : 'cards'} produced (ready for pickup at their centres)`,
   );
 }
 
