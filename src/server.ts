@@ -52,8 +52,10 @@ function main(): void {
     // on one of them. Responses from now on also ask the client to close.
     const sweep = setInterval(() => server.closeIdleConnections(), 1000);
   };
-  server.on('request', (_req, res: ServerResponse) => {
-    if (stopping) res.setHeader('Connection', 'close');
+  // before the app's own listener: a route that answers at once (/readyz, /healthz) has sent its
+  // headers by the time a listener after it runs, and setting one then throws
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    if (stopping && !res.headersSent) res.setHeader('Connection', 'close');
   });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

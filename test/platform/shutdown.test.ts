@@ -35,6 +35,13 @@ describe('API process shutdown', () => {
       api.kill('SIGTERM');
       const statuses = await Promise.all(calls);
       assert.deepEqual(statuses, Array<number>(40).fill(201));
+      // while it drains, the balancer's checks are answered (and end their connections), no crash
+      await new Promise((r) => setTimeout(r, 200));
+      const ready = await fetch(`${base}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.equal(ready.headers.get('connection'), 'close');
+      const health = await fetch(`${base}/healthz`);
+      assert.equal(health.status, 200);
       const [code] = (await exited) as [number | null];
       assert.equal(code, 0);
       await assert.rejects(fetch(`${base}/healthz`));
