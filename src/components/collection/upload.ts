@@ -92,6 +92,7 @@ export function receiveUpload(
   return new Promise<ReceivedUpload>((resolve, reject) => {
     const fields: Record<string, string> = {};
     let writing: Promise<ReceivedFile> | undefined;
+    let fileStream: Readable | undefined;
     let tempPath: string | undefined;
     let settled = false;
 
@@ -99,6 +100,9 @@ export function receiveUpload(
       if (settled) return;
       settled = true;
       req.unpipe(parser);
+      // the parser hears no more of the body, so the file being written would never end: stop it,
+      // which also removes what was written of it
+      fileStream?.destroy(new Error('upload refused'));
       // the rest of the body is read and dropped, so the connection can carry the error response
       req.resume();
       void (async () => {
@@ -118,6 +122,7 @@ export function receiveUpload(
         stream.resume();
         return;
       }
+      fileStream = stream;
       stream.on('limit', () =>
         fail(appError(CommonErrors.PAYLOAD_TOO_LARGE, `文件不能超过${Math.floor(maxBytes / 1048576)}MB`)),
       );

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { buildApp } from '../../../src/app';
@@ -150,6 +152,59 @@ describe('POST /api/v1/collection-batches', () => {
     assert.equal(res.body.code, 'PAYLOAD_TOO_LARGE');
     assert.equal(res.body.detail, '文件不能超过50MB');
     assert.equal(readdirSync(harness().config.uploadDir).length, before);
+  });
+
+  it('when an over-large file arrives in pieces, as a collector’s app streams it, then 413 comes while it is still arriving and nothing is kept', async function () {
+    this.timeout(60000);
+    const { token, authorisationNo } = await collectionSetup();
+    const before = readdirSync(harness().config.uploadDir).length;
+    const server = createServer(harness().app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const boundary = 'piecewise';
+      const head =
+        `--${boundary}\r\nContent-Disposition: form-data; name="authorisationNo"\r\n\r\n${authorisationNo}\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n` +
+        'Content-Type: text/csv\r\n\r\n';
+      const piece = Buffer.alloc(1024 * 1024, 'a');
+      const pieces = Math.ceil(MAX_UPLOAD_BYTES / piece.length) + 2;
+      const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            port,
+            method: 'POST',
+            path: '/api/v1/collection-batches',
+            headers: {
+              Authorization: `Bearer ${token}`,
+              'Content-Type': `multipart/form-data; boundary=${boundary}`,
+            },
+          },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        void (async () => {
+          req.write(head);
+          for (let i = 0; i < pieces && !req.destroyed; i++) {
+            if (!req.write(piece)) await new Promise((r) => req.once('drain', r));
+            await new Promise((r) => setImmediate(r));
+          }
+          req.end(`\r\n--${boundary}--\r\n`);
+        })();
+      });
+      const res = await answer;
+      assert.equal(res.status, 413);
+      assert.equal((JSON.parse(res.body) as { code: string }).code, 'PAYLOAD_TOO_LARGE');
+      assert.equal(readdirSync(harness().config.uploadDir).length, before);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('when the file or the letter number is missing, or the body is not multipart, then 422 or 415', async () => {
