@@ -50,7 +50,8 @@ export function batchView(b: BatchRecord): BatchView {
 }
 
 export type UploadOutcome =
-  { created: true; batch: { batchId: string; status: 'queued' } } | { created: false; batch: BatchView };
+  | { created: true; retried?: true; batch: { batchId: string; status: 'queued' } }
+  | { created: false; batch: BatchView };
 
 /** Who uploads a batch: a collector of the letter's team, or an operator's command line (no actor). */
 export type Uploader = OperatorActor | null;
@@ -114,15 +115,64 @@ export async function registerBatch(
       );
     });
   } catch (err) {
-    await files.remove(batchId);
-    if (!isDuplicateKey(err, 'collection_batches_same_file')) throw err;
-    const existing = await repo.findBatch(db, {
+    if (!isDuplicateKey(err, 'collection_batches_same_file')) {
+      await files.remove(batchId);
+      throw err;
+    }
+    const existing = (await repo.findBatch(db, {
       authorisationDbId: letter.dbId,
       contentHash: file.contentHash,
-    });
-    return { created: false, batch: batchView(existing!) };
+    }))!;
+    if (
+      existing.status === 'failed' &&
+      (await takeUpFailed({ db, files, clock }, existing, batchId, file, ctx))
+    ) {
+      return { created: true, retried: true, batch: { batchId: existing.id, status: 'queued' } };
+    }
+    await files.remove(batchId);
+    return { created: false, batch: batchView(existing) };
   }
   return { created: true, batch: { batchId, status: 'queued' } };
+}
+
+/**
+ * The same file uploaded again under the letter of a batch that failed (its file was lost, the import
+ * gave up after repeated faults) starts that batch again rather than answering with the failure for
+ * ever: the new copy becomes its file and it is queued from its checkpoint, so rows it had imported
+ * are not imported twice. Returns false when another upload took it up first.
+ */
+async function takeUpFailed(
+  { db, files, clock }: BatchStore,
+  failed: BatchRecord,
+  uploadedAs: string,
+  file: ReceivedFile,
+  ctx: RequestContext,
+): Promise<boolean> {
+  const at = clock.now();
+  return inTransaction(db, async (trx) => {
+    if ((await repo.lockBatchStatus(trx, failed.dbId)) !== 'failed') return false;
+    // under the row lock: no other upload replaces the file between this and the commit of its key
+    await files.move(uploadedAs, failed.id);
+    await repo.requeueBatch(
+      trx,
+      failed.dbId,
+      { fileName: file.fileName, fileSize: file.size, fileKeySealed: files.sealKey(file.key) },
+      at,
+    );
+    await recordAudit(
+      trx,
+      ctx,
+      {
+        action: 'batch.requeued',
+        entityType: 'batch',
+        entityId: failed.id,
+        before: { status: 'failed', failure: failed.failure },
+        after: { status: 'queued', fileSize: file.size },
+      },
+      at,
+    );
+    return true;
+  });
 }
 
 /** Reads the file up to its first data row: kind, encoding and header are known from there. */
@@ -159,6 +209,7 @@ export class BatchesService {
       }
       if (missing.length || !file) throw validationFailed(missing);
       const outcome = await registerBatch(this, file, authorisationNo, operator, ctx);
+      if (outcome.created && outcome.retried) await this.dropFinishedJob(outcome.batch.batchId);
       if (outcome.created) await this.enqueue(outcome.batch.batchId);
       return outcome;
     } finally {
@@ -176,6 +227,19 @@ export class BatchesService {
     } catch {
       raise(CommonErrors.SERVICE_UNAVAILABLE, '任务队列暂时不可用：批次已保存，稍后会自动开始导入');
     }
+  }
+
+  /**
+   * A batch taken up again still has the job of its failed import under its job id, which would make
+   * enqueueing it again a no-op. When the queue cannot be reached, the recovery job sees to it later.
+   */
+  private async dropFinishedJob(batchId: string): Promise<void> {
+    const jobId = importBatch.options({ batchId }).jobId!;
+    const job = await this.queues
+      .get(importBatch.queue)
+      .getJob(jobId)
+      .catch(() => undefined);
+    if (job && ((await job.isFailed()) || (await job.isCompleted()))) await job.remove();
   }
 
   async get(batchId: string, ctx: RequestContext): Promise<BatchView> {

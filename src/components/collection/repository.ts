@@ -319,6 +319,26 @@ export async function findBatch(
   return row ? toBatch(row) : undefined;
 }
 
+/** A failed batch taken up again with the file uploaded anew: queued, from where its checkpoint stands. */
+export async function requeueBatch(
+  conn: Conn,
+  dbId: number,
+  file: { fileName: string; fileSize: number; fileKeySealed: Buffer },
+  at: Date,
+): Promise<void> {
+  await conn('collection_batches').where('id', dbId).update({
+    status: 'queued',
+    failure: null,
+    finished_at: null,
+    recoveries: 0,
+    file_name: file.fileName,
+    file_size: file.fileSize,
+    file_key_sealed: file.fileKeySealed,
+    file_deleted_at: null,
+    updated_at: at,
+  });
+}
+
 export interface BatchProgress {
   doneRows: number;
   accepted: number;

@@ -57,6 +57,11 @@ export class BatchFiles {
     await fs.rename(tempPath, this.pathOf(batchId));
   }
 
+  /** Gives the file stored under one batch id to another, replacing what that one had. */
+  async move(fromBatchId: string, toBatchId: string): Promise<void> {
+    await fs.rename(this.pathOf(fromBatchId), this.pathOf(toBatchId));
+  }
+
   async remove(batchId: string): Promise<void> {
     await removeFile(this.pathOf(batchId));
   }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { buildApp } from '../../../src/app';
-import { recoverUnfinishedBatches } from '../../../src/components/collection';
+import { importBatch, recoverUnfinishedBatches } from '../../../src/components/collection';
 import { MAX_UPLOAD_BYTES } from '../../../src/components/collection/upload';
 import type { Queues } from '../../../src/platform/queue';
 import { api, auditEvents } from '../../support/builders';
@@ -272,6 +272,54 @@ describe('POST /api/v1/collection-batches', () => {
     assert.equal(done.status, 'completed');
     assert.equal(done.accepted, 2);
     assert.ok(existsSync(path.join(h.config.uploadDir, `${waiting.batchId}.sealed`)));
+  });
+});
+
+describe('POST /api/v1/collection-batches for a batch that failed', () => {
+  it('when its stored file was lost and the same file is uploaded again, then the batch is taken up again and completes once', async () => {
+    const h = harness();
+    const down: Queues = {
+      ...h.deps.queues,
+      enqueue: () =>
+        Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false")),
+    };
+    const offline = buildApp({ ...h.deps, queues: down });
+    const { token, authorisationNo } = await collectionSetup();
+    const rows = [validRow(), validRow(), validRow()];
+    const csv = Buffer.from(csvOf(rows));
+    // the upload is kept while the queue is away; then its file is lost before any worker reads it
+    await request(offline)
+      .post('/api/v1/collection-batches')
+      .set('Authorization', `Bearer ${token}`)
+      .field('authorisationNo', authorisationNo)
+      .attach('file', csv, 'batch.csv')
+      .expect(503);
+    const waiting = (await as(token).get('/api/v1/collection-batches').expect(200)).body.items[0];
+    rmSync(path.join(h.config.uploadDir, `${waiting.batchId}.sealed`));
+    await h.deps.queues.enqueue(importBatch, { batchId: waiting.batchId });
+    const failed = await waitForBatch(token, waiting.batchId);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.failure, '存储的文件已不存在');
+
+    const again = await upload(token, authorisationNo, csv, 'batch.csv').expect(202);
+    assert.deepEqual(again.body, { batchId: waiting.batchId, status: 'queued' });
+    const done = await waitForBatch(token, waiting.batchId);
+    assert.equal(done.status, 'completed');
+    assert.equal(done.failure, undefined);
+    assert.deepEqual([done.accepted, done.rejected], [3, 0]);
+    for (const row of rows) {
+      const found = await api('counterDL')
+        .post('/api/v1/residents/lookup', { idNumber: row.公民身份号码 })
+        .expect(200);
+      assert.equal(found.body.applications.length, 1);
+    }
+    assert.deepEqual(
+      (await auditEvents('batch', waiting.batchId)).map((e) => e.action),
+      ['batch.uploaded', 'batch.failed', 'batch.requeued', 'batch.started', 'batch.completed'],
+    );
+    // finished now: the same file again is the same completed batch
+    const after = await upload(token, authorisationNo, csv, 'batch.csv').expect(200);
+    assert.equal(after.body.status, 'completed');
   });
 });
 
