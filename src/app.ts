@@ -58,7 +58,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(operationsRouter(deps));
   app.use(metricsRouter(deps, registry));
   app.use(docsRouter(routes, API_PREFIX));
-  app.use(QUEUE_DASHBOARD_PATH, queueDashboard(deps));
+  app.use(QUEUE_DASHBOARD_PATH, queueDashboard(deps, gatekeeper));
   app.use(
     API_PREFIX,
     mountRoutes(routes, gatekeeper, idempotency(deps.db, deps.vault, deps.config.piiHashKey)),

@@ -494,13 +494,22 @@ describe('import-batch job: runs and failures', () => {
 });
 
 describe('/admin/queues', () => {
-  it('when opened with an admin token, then the dashboard; with another token or none, then 403 or 401', async () => {
+  it('when opened with an admin token, then the dashboard; with another token, a partner key or none, then 403 or 401', async () => {
     const app = harness().app;
     await request(app).get('/admin/queues').expect(401);
+    await request(app).get('/admin/queues').set('Authorization', 'Bearer op_unknown').expect(401);
     await request(app)
       .get('/admin/queues')
       .set('Authorization', `Bearer ${harness().tokens.counterDL}`)
       .expect(403);
+    const partner = await api('admin')
+      .post('/api/v1/partners', { name: '借阅系统', department: '顺德图书馆', scopes: ['card.read'] })
+      .expect(201);
+    const asPartner = await request(app)
+      .get('/admin/queues/api/queues')
+      .set('Authorization', `Bearer ${partner.body.key}`)
+      .expect(403);
+    assert.equal(asPartner.body.code, 'FORBIDDEN');
     const page = await request(app)
       .get('/admin/queues')
       .set('Authorization', `Bearer ${harness().tokens.admin}`)

@@ -48,6 +48,9 @@ describe('GET /api/v1/partner/cards/:cardNo', () => {
     assert.equal(log.body.items[0].requestId, res.headers['x-request-id']);
     const holderView = await api('counterDL').get(`/api/v1/cards/${cardNo}/access-log`).expect(200);
     assert.deepEqual(holderView.body.items, log.body.items);
+    // a holder on the phone is told the same by the call centre
+    const byPhone = await api('callCenter').get(`/api/v1/cards/${cardNo}/access-log`).expect(200);
+    assert.deepEqual(byPhone.body.items, log.body.items);
   });
 
   it('when the partner has only hotlist.read, then 403 and the refusal is logged', async () => {
