@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../../config';
 import { systemContext } from '../../platform/context';
@@ -22,6 +23,7 @@ export const collectionImportCommand = {
   usage: 'collection:import --file <path to .csv or .xlsx> --authorisation <authorisationNo>',
   async run(db: Db, flags: Record<string, string>): Promise<void> {
     if (!flags.file || !flags.authorisation) throw new Error('Both --file and --authorisation are needed');
+    await readableFile(flags.file);
     const config = loadConfig();
     const vault = createPiiVault(config.piiEncryptionKey, config.piiHashKey);
     const logger = createLogger({ level: config.logLevel, file: config.logFile, stdout: false, name: 'cli' });
@@ -76,4 +78,15 @@ async function printReport(db: Db, batchId: string): Promise<void> {
       after = last.row;
     }
   }
+}
+
+/** Says plainly what is wrong with the path before anything is read or written. */
+async function readableFile(file: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    throw new Error(`No file at ${file}`);
+  }
+  if (!info.isFile()) throw new Error(`${file} is not a file (give the path of a .csv or .xlsx file)`);
 }

@@ -73,4 +73,23 @@ describe('npm run cli -- collection:import', function () {
       new RegExp(`imported under ${letter.authorisationNo} before: batch ${batchId}`),
     );
   });
+
+  it('when the path is missing or a folder, then one plain line says so and nothing is imported', async () => {
+    const dir = scratchDir('cli-import-bad-');
+    for (const [file, message] of [
+      [path.join(dir, 'nowhere.csv'), `No file at ${path.join(dir, 'nowhere.csv')}`],
+      [dir, `${dir} is not a file (give the path of a .csv or .xlsx file)`],
+    ] as const) {
+      const failed = await run(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli.ts', 'collection:import', '--file', file, '--authorisation', 'SQ000000'],
+        { cwd: REPO_ROOT, env: process.env },
+      ).then(
+        () => assert.fail('the command should fail'),
+        (err: { code: number; stderr: string }) => err,
+      );
+      assert.equal(failed.code, 1);
+      assert.equal(failed.stderr.trim(), message);
+    }
+  });
 });
