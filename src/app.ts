@@ -43,6 +43,8 @@ export function apiRoutes(services: Services, deps: AppDeps): RouteDef[] {
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // no client sends If-None-Match: hashing every JSON body for an ETag is work for nothing
+  app.set('etag', false);
   // X-Forwarded-For is believed only from the proxies named in TRUST_PROXY; otherwise anyone could
   // pick their own address and walk around per-address rate limits
   app.set('trust proxy', deps.config.trustProxy);
