@@ -116,12 +116,17 @@ export function buildOpenApi(defs: readonly RouteDef[], prefix: string): JsonSch
     const op: JsonSchema = {
       summary: def.summary,
       tags: [def.tag],
-      operationId: `${def.method}${def.path.replace(/[/:-](\w)/g, (_m, c: string) => c.toUpperCase())}`,
+      operationId: `${def.method}${def.path.replace(/[/:-]+(\w)/g, (_m, c: string) => c.toUpperCase())}`,
       security,
       parameters: parameters(def),
       ...(def.access.kind === 'operator' ? { 'x-roles': def.access.roles } : {}),
       responses: {
-        [String(def.success)]: { description: 'success', content: { 'application/json': {} } },
+        ...Object.fromEntries(
+          [def.success, ...(def.alsoSuccess ?? [])].map((status) => [
+            String(status),
+            { description: 'success', content: { 'application/json': {} } },
+          ]),
+        ),
         '4XX': PROBLEM,
       },
     };
@@ -131,7 +136,10 @@ export function buildOpenApi(defs: readonly RouteDef[], prefix: string): JsonSch
         content: { 'application/json': { schema: describeSchema(def.body) } },
       };
     } else if (def.rawBody) {
-      op.requestBody = { required: true, content: { 'multipart/form-data': { schema: { type: 'object' } } } };
+      op.requestBody = {
+        required: true,
+        content: { 'multipart/form-data': { schema: { type: 'object', ...def.form } } },
+      };
     }
     (paths[path] ??= {})[def.method] = op;
   }

@@ -35,8 +35,14 @@ export interface RouteDef<B = any, Q = any, P = any> {
   success: number;
   /** Every body field is optional, so no body at all is fine too. */
   optionalBody?: boolean;
-  /** Non-JSON request bodies (multipart uploads) parse themselves. */
+  /** Non-JSON request bodies (multipart uploads) parse themselves; `form` documents their parts. */
   rawBody?: boolean;
+  form?: {
+    required: string[];
+    properties: Record<string, { type: 'string'; format?: 'binary'; description: string }>;
+  };
+  /** Other success statuses the route answers with, for the documentation. */
+  alsoSuccess?: number[];
   handle(input: RouteInput<B, Q, P>, res: Response): Promise<void>;
 }
 

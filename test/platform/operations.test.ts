@@ -28,7 +28,23 @@ describe('GET /openapi.json and /docs', () => {
           op.requestBody?.content['application/json'].schema.properties,
           `${path} documents its body`,
         );
+      if (def.rawBody)
+        assert.ok(
+          op.requestBody?.content['multipart/form-data'].schema.properties,
+          `${path} documents its form parts`,
+        );
+      assert.match(op.operationId, /^[A-Za-z]+$/, `${path} has an operationId without punctuation`);
     }
+    const upload = doc.body.paths['/api/v1/collection-batches'].post;
+    assert.deepEqual(upload.requestBody.content['multipart/form-data'].schema.required, [
+      'file',
+      'authorisationNo',
+    ]);
+    assert.deepEqual(Object.keys(upload.responses).sort(), ['200', '202', '4XX']);
+    assert.equal(
+      doc.body.paths['/api/v1/public/authorisations/{authorisationNo}'].get.operationId,
+      'getPublicAuthorisationsAuthorisationNo',
+    );
     const apply = doc.body.paths['/api/v1/applications'].post.requestBody.content['application/json'].schema;
     assert.deepEqual(apply.required, ['residentId', 'cardType', 'centre']);
     assert.deepEqual(apply.properties.cardType.enum, ['B', 'C_NAMED']);

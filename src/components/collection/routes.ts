@@ -90,7 +90,16 @@ export function collectionRoutes(services: {
       tag: 'collection',
       access: operators('collector'),
       rawBody: true,
+      form: {
+        required: ['file', 'authorisationNo'],
+        properties: {
+          file: { type: 'string', format: 'binary', description: 'CSV（UTF-8或GB18030）或XLSX，不超过50MB' },
+          authorisationNo: { type: 'string', description: '本队伍在有效期内的授权书编号' },
+        },
+      },
       success: 202,
+      // 200: the same file under the same letter is the batch that already exists
+      alsoSuccess: [200],
       async handle({ req, ctx }, res) {
         const outcome = await batches.upload(req, ctx);
         res.status(outcome.created ? 202 : 200).json(outcome.batch);
