@@ -170,8 +170,9 @@ export class ChunkPipeline {
       if (key !== undefined && r.person) {
         if (acceptedEarlier.has(key) || slot?.madeByBatch) reasons.push('DUPLICATE_IN_BATCH');
         else if (resident) {
+          // another name on file: which person the row means is in doubt, so that is its one defect
           if (r.person.nameValid && resident.name !== r.person.name) reasons.push('RESIDENT_CONFLICT');
-          if (slot?.liveCard || slot?.openElsewhere) reasons.push('NAMED_CARD_EXISTS');
+          else if (slot?.liveCard || slot?.openElsewhere) reasons.push('NAMED_CARD_EXISTS');
         }
       }
       if (reasons.length > 0 || !r.application || !r.write || !r.hash || key === undefined) {
