@@ -25,6 +25,10 @@ export interface Page<T> {
  */
 export function pageOf<T>(items: readonly T[], query: { limit: number; cursor?: string }): Page<T> {
   const start = query.cursor === undefined ? 0 : decodeCursor(query.cursor);
+  // a cursor is handed out only while items remain after it
+  if (start >= items.length) {
+    throw validationFailed([{ field: 'cursor', code: 'INVALID', message: '翻页游标无效' }]);
+  }
   const end = start + query.limit;
   return { items: items.slice(start, end), nextCursor: end < items.length ? encodeCursor(end) : null };
 }

@@ -36,6 +36,10 @@ describe('GET /api/v1/functions', () => {
     );
     const foreign = await api('counterDL').get('/api/v1/functions?cursor=zzz').expect(422);
     assert.equal(foreign.body.errors[0].field, 'cursor');
+    // well formed, but past the end: never handed out
+    const beyond = Buffer.from('100').toString('base64url');
+    const past = await api('counterDL').get(`/api/v1/functions?cursor=${beyond}`).expect(422);
+    assert.equal(past.body.errors[0].field, 'cursor');
     const fees = await api('counterDL').get('/api/v1/fee-schedule?limit=201').expect(422);
     assert.equal(fees.body.errors[0].field, 'limit');
     const feePage = await api('counterDL').get('/api/v1/fee-schedule?limit=1').expect(200);
