@@ -37,7 +37,10 @@ export function requestLog(logger: Logger): RequestHandler {
         res: { statusCode: res.statusCode },
         responseTime: Math.round(ms),
       };
-      if (res.statusCode >= 500) logger.error(line, 'request failed');
+      // a health check that says "not ready" (draining, a dependency away) is an answer, not a fault
+      if (res.statusCode >= 500 && (req.path === '/readyz' || req.path === '/healthz'))
+        logger.warn(line, 'not ready');
+      else if (res.statusCode >= 500) logger.error(line, 'request failed');
       else logger.info(line, 'request completed');
     });
     next();
