@@ -18,8 +18,9 @@ import { GUARDIAN_BELOW_AGE, ResidentErrors, residentsRepository, type ResidentR
 import { ApplicationErrors } from './errors';
 import { receiptDates } from './receipt-dates';
 import * as repo from './repository';
-import type { ApplicationRecord, NamedCardType } from './repository';
+import type { NamedCardType } from './repository';
 import { applicationAuditView, applicationView, type ApplicationView } from './view';
+import { markCancelled } from './withdrawal';
 
 export const B_CARD_MIN_AGE = 16;
 export { GUARDIAN_BELOW_AGE };
@@ -187,21 +188,8 @@ export class ApplicationsService {
       if (!app) raise(ApplicationErrors.APPLICATION_NOT_FOUND);
       if (app.status !== 'submitted')
         raise(CommonErrors.INVALID_STATE, `申领状态为 ${app.status}，只能撤销已提交未制卡的申领`);
-      await repo.updateApplication(trx, app.dbId, { status: 'cancelled', cancelledAt: now }, now);
       const refunded = await feesRepository.markRefunded(trx, app.dbId, ctx.actor.id, now);
-      const after: ApplicationRecord = { ...app, status: 'cancelled' };
-      await recordAudit(
-        trx,
-        ctx,
-        {
-          action: 'application.cancelled',
-          entityType: 'application',
-          entityId: app.applicationNo,
-          before: applicationAuditView(app),
-          after: applicationAuditView(after, { refundedPayments: refunded }),
-        },
-        now,
-      );
+      const after = await markCancelled(trx, ctx, app, now, { refundedPayments: refunded });
       return applicationView(trx, after);
     });
   }

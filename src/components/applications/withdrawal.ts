@@ -2,6 +2,7 @@ import { recordAudit } from '../../platform/audit';
 import type { RequestContext } from '../../platform/context';
 import type { Trx } from '../../platform/db';
 import * as repo from './repository';
+import type { ApplicationRecord } from './repository';
 import { applicationAuditView } from './view';
 
 /**
@@ -18,7 +19,19 @@ export async function withdrawUncollected(
 ): Promise<void> {
   const app = await repo.findByDbId(trx, applicationDbId, { forUpdate: true });
   if (!app || app.status !== 'ready') return;
+  await markCancelled(trx, ctx, app, at, { cardCancelled: cardNo });
+}
+
+/** Writes an application's cancellation and its audit event; the caller holds the row lock. */
+export async function markCancelled(
+  trx: Trx,
+  ctx: RequestContext,
+  app: ApplicationRecord,
+  at: Date,
+  audited: Record<string, unknown>,
+): Promise<ApplicationRecord> {
   await repo.updateApplication(trx, app.dbId, { status: 'cancelled', cancelledAt: at }, at);
+  const after: ApplicationRecord = { ...app, status: 'cancelled' };
   await recordAudit(
     trx,
     ctx,
@@ -27,8 +40,9 @@ export async function withdrawUncollected(
       entityType: 'application',
       entityId: app.applicationNo,
       before: applicationAuditView(app),
-      after: applicationAuditView({ ...app, status: 'cancelled' }, { cardCancelled: cardNo }),
+      after: applicationAuditView(after, audited),
     },
     at,
   );
+  return after;
 }

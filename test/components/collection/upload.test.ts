@@ -17,6 +17,17 @@ const PNG = Buffer.from(
   'hex',
 );
 
+/** The app as it is while Redis cannot be reached: every enqueue fails as ioredis fails it. */
+function appWithQueueDown() {
+  const h = harness();
+  const down: Queues = {
+    ...h.deps.queues,
+    enqueue: () =>
+      Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false")),
+  };
+  return buildApp({ ...h.deps, queues: down });
+}
+
 describe('POST /api/v1/collection-batches', () => {
   it('when a collector uploads a file under their letter, then 202 queued, the file is stored encrypted and the import job is enqueued by batch id', async () => {
     const { token, authorisationNo } = await collectionSetup();
@@ -240,12 +251,7 @@ describe('POST /api/v1/collection-batches', () => {
 
   it('when the queue cannot be reached, then 503 and the batch waits queued until the recovery job enqueues it', async () => {
     const h = harness();
-    const down: Queues = {
-      ...h.deps.queues,
-      enqueue: () =>
-        Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false")),
-    };
-    const offline = buildApp({ ...h.deps, queues: down });
+    const offline = appWithQueueDown();
     const { token, authorisationNo } = await collectionSetup();
     const csv = csvOf([validRow(), validRow()]);
     const send = (app: typeof offline) =>
@@ -278,12 +284,7 @@ describe('POST /api/v1/collection-batches', () => {
 describe('POST /api/v1/collection-batches for a batch that failed', () => {
   it('when its stored file was lost and the same file is uploaded again, then the batch is taken up again and completes once', async () => {
     const h = harness();
-    const down: Queues = {
-      ...h.deps.queues,
-      enqueue: () =>
-        Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false")),
-    };
-    const offline = buildApp({ ...h.deps, queues: down });
+    const offline = appWithQueueDown();
     const { token, authorisationNo } = await collectionSetup();
     const rows = [validRow(), validRow(), validRow()];
     const csv = Buffer.from(csvOf(rows));
