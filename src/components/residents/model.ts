@@ -70,7 +70,8 @@ export function residentAuditView(r: ResidentWrite | ResidentRecord): Record<str
     idNumber: r.idNumberMasked,
     name: maskName(r.name),
     gender: r.gender,
-    birthDate: r.birthDate,
+    // the masked identity number hides the birth date; the year is enough to follow an age rule
+    birthYear: r.birthDate.slice(0, 4),
     phone: r.phoneMasked,
     town: r.town,
     community: r.community,
