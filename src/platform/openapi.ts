@@ -15,6 +15,7 @@ interface Description {
   keys?: Record<string, Description>;
   items?: Description[];
   whens?: Array<{ then?: Description; otherwise?: Description }>;
+  matches?: Array<{ schema?: Description; then?: Description; otherwise?: Description }>;
 }
 
 // the domain string types (idNumber, personName, phone, gender) are strings with a known format
@@ -31,6 +32,14 @@ function toJsonSchema(d: Description): JsonSchema {
       .flatMap((w) => [w.then, w.otherwise])
       .filter((x): x is Description => x !== undefined);
     return { anyOf: options.map(toJsonSchema) };
+  }
+  if (d.type === 'alternatives' && d.matches?.length) {
+    const options = d.matches
+      .flatMap((m) => [m.schema, m.then, m.otherwise])
+      .filter((x): x is Description => x !== undefined);
+    const out: JsonSchema = { anyOf: options.map(toJsonSchema) };
+    if (d.flags?.description) out.description = d.flags.description;
+    return out;
   }
   const out: JsonSchema = {};
   const values = (d.allow ?? []).filter((v) => typeof v !== 'object' || v === null);

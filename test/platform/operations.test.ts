@@ -41,6 +41,15 @@ describe('GET /openapi.json and /docs', () => {
       'authorisationNo',
     ]);
     assert.deepEqual(Object.keys(upload.responses).sort(), ['200', '202', '4XX']);
+    const letter =
+      doc.body.paths['/api/v1/collection-teams/{id}/authorisations'].post.requestBody.content[
+        'application/json'
+      ].schema;
+    assert.deepEqual(
+      letter.properties.area.anyOf.map((s: { type: string }) => s.type),
+      ['string', 'array'],
+    );
+    assert.deepEqual(letter.properties.area.anyOf[0].enum, ['ALL']);
     assert.equal(
       doc.body.paths['/api/v1/public/authorisations/{authorisationNo}'].get.operationId,
       'getPublicAuthorisationsAuthorisationNo',
