@@ -10,6 +10,11 @@ export function docsRouter(defs: readonly RouteDef[], prefix: string): Router {
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
+  // one metrics label for the page and all its assets (the static files have no route template)
+  router.use('/docs', (_req, res, next) => {
+    res.locals.route = '/docs';
+    next();
+  });
   router.get('/docs/swagger-initializer.js', (_req, res) => {
     res
       .type('application/javascript')

@@ -64,6 +64,12 @@ describe('GET /openapi.json and /docs', () => {
     assert.match(res.text, /swagger-ui/);
     const init = await api().get('/docs/swagger-initializer.js').expect(200);
     assert.match(init.text, /\/openapi\.json/);
+    const metrics = await api().get('/metrics').expect(200);
+    assert.match(
+      metrics.text,
+      /http_request_duration_seconds_count\{process="api",method="GET",route="\/docs",status="200"\}/,
+    );
+    assert.doesNotMatch(metrics.text, /route="\/docs\/docs"/);
   });
 });
 
