@@ -31,6 +31,8 @@ const DATABASE = 'citizen_card_bench_http';
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const DURATION = Number(process.env.DURATION ?? 10);
 const CARDS_PER_CONNECTION = 20;
+const APPLICANTS_PER_CONNECTION = 4;
+const SPARE_GROUPS = 10;
 
 interface Figures {
   rps: number;
@@ -159,17 +161,22 @@ async function main(): Promise<void> {
     const counter = (await createOperator(db, { role: 'counter', centre: 'DL', name: '压测柜台' })).token;
     const callCentre = (await createOperator(db, { role: 'call_center', name: '压测坐席' })).token;
     const admin = (await createOperator(db, { role: 'admin', name: '压测管理员' })).token;
-    console.log(`setting up ${CONNECTIONS * CARDS_PER_CONNECTION} collected cards through the API…`);
-    const holders = await setUpCards(product, counter, admin, CONNECTIONS * CARDS_PER_CONNECTION);
-    const applicants = await setUpApplicants(product, counter, CONNECTIONS);
+    // a group of cards per connection, and spare groups for connections autocannon reopens (a reopened
+    // connection gets a new context, which must not share a group with a live connection)
+    const groups = CONNECTIONS + SPARE_GROUPS;
+    console.log(`setting up ${groups * CARDS_PER_CONNECTION} collected cards through the API…`);
+    const holders = await setUpCards(product, counter, admin, groups * CARDS_PER_CONNECTION);
+    // more applicants than connections: autocannon gives a reopened connection a new context, and a
+    // new context must not take the applicant another live connection is cycling on
+    const applicants = await setUpApplicants(product, counter, CONNECTIONS * APPLICANTS_PER_CONNECTION);
     const json = { 'Content-Type': 'application/json' };
     const auth = (token: string) => ({ Authorization: `Bearer ${token}`, ...json });
     let slots = 0;
-    type Ctx = Record<string, unknown> & { slot?: number; i?: number };
+    type Ctx = Record<string, unknown> & { slot?: number; i?: number; applicant?: number };
     // autocannon types the per-connection context as a bare object
     const setup = (f: (req: autocannon.Request, ctx: Ctx) => autocannon.Request) =>
       f as (req: autocannon.Request, ctx: object) => autocannon.Request;
-    const slotOf = (ctx: Ctx) => (ctx.slot ??= slots++ % CONNECTIONS);
+    const slotOf = (ctx: Ctx) => (ctx.slot ??= slots++ % groups);
 
     console.log('(a) card reads…');
     let readIndex = 0;
@@ -249,6 +256,7 @@ async function main(): Promise<void> {
 
     console.log('(c) application + cancel cycles…');
     const refusals = new Map<string | undefined, number>();
+    let nextApplicant = 0;
     slots = 0;
     const cProduct = await run({
       url: product,
@@ -259,7 +267,11 @@ async function main(): Promise<void> {
           setupRequest: setup((req, ctx) => ({
             ...req,
             headers: auth(counter),
-            body: JSON.stringify({ residentId: applicants[slotOf(ctx)], cardType: 'C_NAMED', centre: 'DL' }),
+            body: JSON.stringify({
+              residentId: applicants[(ctx.applicant ??= nextApplicant++) % applicants.length],
+              cardType: 'C_NAMED',
+              centre: 'DL',
+            }),
           })),
           onResponse: (status: number, body: string, ctx: object) => {
             const answer = JSON.parse(body) as { applicationNo?: string; code?: string };
