@@ -175,11 +175,15 @@ async function takeUpFailed(
   });
 }
 
-/** Reads the file up to its first data row: kind, encoding and header are known from there. */
+/**
+ * Reads the file up to its first data row: kind, encoding and header are known from there. A file
+ * with a header and no rows is empty for the team (api.md: empty → FILE_UNREADABLE).
+ */
 async function checkHead(files: BatchFiles, file: ReceivedFile): Promise<void> {
   const rows = readBatchRows(() => files.openPath(file.tempPath, file.key));
   try {
-    await rows.next();
+    const first = await rows.next();
+    if (first.done) throw appError(CollectionErrors.FILE_UNREADABLE, '文件只有表头，没有采集数据');
   } catch (err) {
     if (!(err instanceof BatchFileError)) throw err;
     throw appError(CollectionErrors[err.code], err.message);

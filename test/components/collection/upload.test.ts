@@ -137,6 +137,9 @@ describe('POST /api/v1/collection-batches', () => {
     const { token, authorisationNo } = await collectionSetup();
     const empty = await upload(token, authorisationNo, Buffer.alloc(0), 'empty.csv').expect(422);
     assert.equal(empty.body.code, 'FILE_UNREADABLE');
+    const headerOnly = await upload(token, authorisationNo, csvOf([]), 'header.csv').expect(422);
+    assert.equal(headerOnly.body.code, 'FILE_UNREADABLE');
+    assert.equal(headerOnly.body.detail, '文件只有表头，没有采集数据');
     const png = await upload(token, authorisationNo, PNG, 'photo.csv').expect(422);
     assert.equal(png.body.code, 'FILE_UNREADABLE');
     const header = HEADER.filter((h) => h !== '公民身份号码');
