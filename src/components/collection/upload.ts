@@ -6,6 +6,7 @@ import busboy from 'busboy';
 import type { Request } from 'express';
 import { CommonErrors } from '../../platform/errors';
 import { appError } from '../../platform/http';
+import { validationFailed } from '../../platform/validation';
 import { newFileKey, sealingStream } from '../../platform/sealed-file';
 import { CollectionErrors } from './errors';
 import { removeFile, type BatchFiles } from './storage';
@@ -130,6 +131,10 @@ export function receiveUpload(
       writing.catch(fail);
     });
     parser.on('error', () => fail(appError(CollectionErrors.MALFORMED_UPLOAD)));
+    // a second file would be dropped unread: say so rather than import the first one alone
+    parser.on('filesLimit', () =>
+      fail(validationFailed([{ field: 'file', code: 'INVALID', message: '一次只能上传一个文件' }])),
+    );
     parser.on('close', () => {
       if (settled) return;
       void (async () => {

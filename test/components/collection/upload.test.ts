@@ -235,6 +235,15 @@ describe('POST /api/v1/collection-batches', () => {
     assert.deepEqual(noLetter.body.errors, [
       { field: 'authorisationNo', code: 'REQUIRED', message: '必填项' },
     ]);
+    const twoFiles = await as(token)
+      .post('/api/v1/collection-batches')
+      .field('authorisationNo', authorisationNo)
+      .attach('file', Buffer.from(csvOf([validRow()])), 'a.csv')
+      .attach('file', Buffer.from(csvOf([validRow()])), 'b.csv')
+      .expect(422);
+    assert.deepEqual(twoFiles.body.errors, [
+      { field: 'file', code: 'INVALID', message: '一次只能上传一个文件' },
+    ]);
     const json = await as(token).post('/api/v1/collection-batches', { authorisationNo }).expect(415);
     assert.equal(json.body.code, 'UNSUPPORTED_MEDIA_TYPE');
   });
