@@ -244,6 +244,7 @@ describe('POST /api/v1/collection-batches', () => {
     assert.deepEqual(twoFiles.body.errors, [
       { field: 'file', code: 'INVALID', message: '一次只能上传一个文件' },
     ]);
+    assert.deepEqual((await as(token).get('/api/v1/collection-batches').expect(200)).body.items, []);
     const json = await as(token).post('/api/v1/collection-batches', { authorisationNo }).expect(415);
     assert.equal(json.body.code, 'UNSUPPORTED_MEDIA_TYPE');
   });
