@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { CommonErrors, type ErrorSpec } from './errors';
+import { appError, PROBLEM_JSON, problemBody } from './http';
 import type { Logger } from './logger';
-import { PROBLEM_JSON } from './http';
 
 /** Requests Node's HTTP parser refuses before Express sees them, by the parser's error code. */
-const PARSER_REFUSALS: Record<string, { status: number; code: string; title: string }> = {
-  HPE_HEADER_OVERFLOW: { status: 431, code: 'HEADERS_TOO_LARGE', title: '请求头过大' },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'REQUEST_TIMEOUT', title: '请求超时' },
+const PARSER_REFUSALS: Record<string, ErrorSpec> = {
+  HPE_HEADER_OVERFLOW: CommonErrors.HEADERS_TOO_LARGE,
+  ERR_HTTP_REQUEST_TIMEOUT: CommonErrors.REQUEST_TIMEOUT,
 };
-const MALFORMED = { status: 400, code: 'MALFORMED_REQUEST', title: '请求格式不正确' };
 
 /**
  * A request line or header the HTTP parser cannot read (raw non-ASCII in the path, oversized headers)
@@ -22,15 +22,9 @@ export function answerClientErrors(server: Server, logger: Logger): void {
       socket.destroy();
       return;
     }
-    const refusal = PARSER_REFUSALS[err.code ?? ''] ?? MALFORMED;
+    const refusal = appError(PARSER_REFUSALS[err.code ?? ''] ?? CommonErrors.MALFORMED_REQUEST);
     const requestId = randomUUID();
-    const body = JSON.stringify({
-      type: `urn:citizen-card:problem:${refusal.code.toLowerCase().replaceAll('_', '-')}`,
-      title: refusal.title,
-      status: refusal.status,
-      code: refusal.code,
-      detail: refusal.title,
-    });
+    const body = JSON.stringify(problemBody(refusal));
     logger.warn(
       { reqId: requestId, parserError: err.code, status: refusal.status },
       'request refused by the HTTP parser',

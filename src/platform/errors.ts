@@ -8,10 +8,12 @@ export type ErrorKind =
   | 'unauthenticated' // 401
   | 'forbidden' // 403
   | 'not_found' // 404
+  | 'timeout' // 408
   | 'conflict' // 409: the current state does not allow it
   | 'too_large' // 413
   | 'unsupported' // 415
   | 'rate_limited' // 429
+  | 'headers_too_large' // 431
   | 'unavailable' // 503
   | 'internal'; // 500: never for anything the client did
 
@@ -21,10 +23,12 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
+  timeout: 408,
   conflict: 409,
   too_large: 413,
   unsupported: 415,
   rate_limited: 429,
+  headers_too_large: 431,
   unavailable: 503,
   internal: 500,
 };
@@ -78,6 +82,8 @@ export const CommonErrors = defineErrors({
   MALFORMED_REQUEST: { kind: 'bad_request', title: '请求格式不正确' },
   UNSUPPORTED_MEDIA_TYPE: { kind: 'unsupported', title: '请求内容格式不受支持' },
   PAYLOAD_TOO_LARGE: { kind: 'too_large', title: '请求内容过大' },
+  HEADERS_TOO_LARGE: { kind: 'headers_too_large', title: '请求头过大' },
+  REQUEST_TIMEOUT: { kind: 'timeout', title: '请求超时' },
   NOT_FOUND: { kind: 'not_found', title: '请求的地址不存在' },
   UNAUTHENTICATED: { kind: 'unauthenticated', title: '未登录或令牌无效' },
   FORBIDDEN: { kind: 'forbidden', title: '无权执行此操作' },

@@ -47,20 +47,22 @@ export function requestLog(logger: Logger): RequestHandler {
   };
 }
 
+/** The problem+json body of an error, the same whichever layer answers it. */
+export function problemBody(err: AppError, instance?: string): Record<string, unknown> {
+  return {
+    type: `urn:citizen-card:problem:${err.code.toLowerCase().replaceAll('_', '-')}`,
+    title: err.title,
+    status: err.status,
+    code: err.code,
+    detail: err.detail ?? err.title,
+    ...(err.fieldErrors ? { errors: err.fieldErrors } : {}),
+    ...(instance ? { instance } : {}),
+  };
+}
+
 export function sendProblem(res: Response, err: AppError, instance?: string): void {
   if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-  res
-    .status(err.status)
-    .type(PROBLEM_JSON)
-    .json({
-      type: `urn:citizen-card:problem:${err.code.toLowerCase().replaceAll('_', '-')}`,
-      title: err.title,
-      status: err.status,
-      code: err.code,
-      detail: err.detail ?? err.title,
-      ...(err.fieldErrors ? { errors: err.fieldErrors } : {}),
-      ...(instance ? { instance } : {}),
-    });
+  res.status(err.status).type(PROBLEM_JSON).json(problemBody(err, instance));
 }
 
 export function appError(spec: ErrorSpec, detail?: string, headers?: Record<string, string>): AppError {
