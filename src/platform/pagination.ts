@@ -5,12 +5,12 @@ export function encodeCursor(id: number): string {
   return Buffer.from(String(id)).toString('base64url');
 }
 
+const invalidCursor = () => validationFailed([{ field: 'cursor', code: 'INVALID', message: '翻页游标无效' }]);
+
 /** A cursor this service did not hand out is refused, not silently read as "from the start". */
 export function decodeCursor(cursor: string): number {
   const id = Number(Buffer.from(cursor, 'base64url').toString());
-  if (!Number.isSafeInteger(id) || id <= 0 || encodeCursor(id) !== cursor) {
-    throw validationFailed([{ field: 'cursor', code: 'INVALID', message: '翻页游标无效' }]);
-  }
+  if (!Number.isSafeInteger(id) || id <= 0 || encodeCursor(id) !== cursor) throw invalidCursor();
   return id;
 }
 
@@ -26,9 +26,7 @@ export interface Page<T> {
 export function pageOf<T>(items: readonly T[], query: { limit: number; cursor?: string }): Page<T> {
   const start = query.cursor === undefined ? 0 : decodeCursor(query.cursor);
   // a cursor is handed out only while items remain after it
-  if (start >= items.length) {
-    throw validationFailed([{ field: 'cursor', code: 'INVALID', message: '翻页游标无效' }]);
-  }
+  if (start >= items.length) throw invalidCursor();
   const end = start + query.limit;
   return { items: items.slice(start, end), nextCursor: end < items.length ? encodeCursor(end) : null };
 }
