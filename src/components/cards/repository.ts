@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import { findOne, type Conn } from '../../platform/db';
 import { inSavepoint, isDuplicateKey } from '../../platform/db';
 import { randomDigits, withLuhn } from '../../platform/numbers';
@@ -321,8 +320,8 @@ interface ViewRow extends Row {
  * centre screen opens with it), and each extra query costs the database more than the join does. The
  * holder's columns are read here rather than through the residents component for that reason alone.
  */
-function cardViewQuery(conn: Conn, cardNo: string) {
-  return conn('cards as c')
+export async function findCardView(conn: Conn, cardNo: string): Promise<CardViewRecord | undefined> {
+  const row = (await conn('cards as c')
     .leftJoin('residents as r', 'r.id', 'c.resident_id')
     .leftJoin('cards as prev', 'prev.id', 'c.replaces_card_id')
     .where('c.card_no', cardNo)
@@ -337,23 +336,7 @@ function cardViewQuery(conn: Conn, cardNo: string) {
       conn.raw(
         "(SELECT GROUP_CONCAT(CONCAT(f.code, ':', f.status)) FROM card_functions f WHERE f.card_id = c.id) AS function_statuses",
       ),
-    );
-}
-
-/**
- * The statement is built once: card views are the busiest read (counters, the call centre), and
- * building the same join for every call cost more than running it.
- */
-let cardViewSql: { sql: string; bindings: readonly unknown[] } | undefined;
-
-export async function findCardView(conn: Conn, cardNo: string): Promise<CardViewRecord | undefined> {
-  cardViewSql ??= cardViewQuery(conn, '\u0000card').toSQL().toNative() as {
-    sql: string;
-    bindings: unknown[];
-  };
-  const bindings = cardViewSql.bindings.map((b) => (b === '\u0000card' ? cardNo : b));
-  const [rows] = (await conn.raw(cardViewSql.sql, bindings as readonly Knex.Value[])) as [ViewRow[]];
-  const row = rows[0];
+    )) as ViewRow | undefined;
   if (!row) return undefined;
   const functions = new Map<string, CardFunctionRow['status']>();
   for (const pair of row.function_statuses?.split(',') ?? []) {
