@@ -3,7 +3,6 @@ export {
   namedApplicationProblem,
   holdsNamedCard,
   B_CARD_MIN_AGE,
-  GUARDIAN_BELOW_AGE,
   type ApplyInput,
 } from './service';
 export { PickupService } from './pickup';

@@ -6,11 +6,10 @@ import { CommonErrors, raise } from '../../platform/errors';
 import { maskIdNumber, maskName } from '../../platform/masking';
 import type { PiiVault } from '../../platform/pii';
 import { cardsRepository, handOverCard } from '../cards';
-import { examineIdNumber, residentsRepository } from '../residents';
+import { examineIdNumber, GUARDIAN_BELOW_AGE, residentsRepository } from '../residents';
 import { ApplicationErrors } from './errors';
 import * as repo from './repository';
 import { applicationAuditView } from './view';
-import { GUARDIAN_BELOW_AGE } from './service';
 
 export const AGENT_MIN_AGE = 18;
 

@@ -23,7 +23,6 @@ import { applicationAuditView, applicationView, type ApplicationView } from './v
 import { markCancelled } from './withdrawal';
 
 export const B_CARD_MIN_AGE = 16;
-export { GUARDIAN_BELOW_AGE };
 
 export interface ApplyInput {
   residentId: string;

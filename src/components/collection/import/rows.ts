@@ -4,9 +4,10 @@
  * resident under another name, the one-named-card rule — run later, per chunk, under row locks.
  */
 import { ageOn } from '../../../platform/dates';
-import { B_CARD_MIN_AGE, GUARDIAN_BELOW_AGE } from '../../applications';
+import { B_CARD_MIN_AGE } from '../../applications';
 import {
   examineIdNumber,
+  GUARDIAN_BELOW_AGE,
   examineName,
   normaliseIdNumber,
   normaliseName,
