@@ -15,6 +15,8 @@ export function operationsRouter(deps: AppDeps): Router {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (req, res) => {
+    // "not ready" (draining, a dependency away) is this route's answer, not a fault of the request
+    res.locals.logLevel = 'warn';
     if (req.app.locals.draining === true) {
       res.status(503).json({ status: 'draining' });
       return;

@@ -37,11 +37,10 @@ export function requestLog(logger: Logger): RequestHandler {
         res: { statusCode: res.statusCode },
         responseTime: Math.round(ms),
       };
-      // a health check that says "not ready" (draining, a dependency away) is an answer, not a fault
-      if (res.statusCode >= 500 && (req.path === '/readyz' || req.path === '/healthz'))
-        logger.warn(line, 'not ready');
-      else if (res.statusCode >= 500) logger.error(line, 'request failed');
-      else logger.info(line, 'request completed');
+      const failed = res.statusCode >= 500;
+      // a route whose 5xx is a deliberate answer says so in res.locals.logLevel
+      const level = failed ? ((res.locals.logLevel as 'warn' | undefined) ?? 'error') : 'info';
+      logger[level](line, failed ? 'request failed' : 'request completed');
     });
     next();
   };
