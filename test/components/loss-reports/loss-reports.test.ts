@@ -20,6 +20,16 @@ function verificationOf(resident: { name: string; idNumber: string }) {
   return { name: resident.name, idNumber: resident.idNumber };
 }
 
+/** A loss report for a card, filed by the given operator; temporary unless told. */
+function reportLoss(
+  role: 'counterDL' | 'callCenter',
+  cardNo: string,
+  verification: { name: string; idNumber: string },
+  kind: 'temporary' | 'formal' = 'temporary',
+) {
+  return api(role).post(`/api/v1/cards/${cardNo}/loss-reports`, { kind, verification });
+}
+
 describe('POST /api/v1/cards/:cardNo/loss-reports', () => {
   it('when the call centre files a temporary report, then the card is temp_lost, every function suspended, and it lapses after seven days', async () => {
     const h = harness();
@@ -27,12 +37,7 @@ describe('POST /api/v1/cards/:cardNo/loss-reports', () => {
     await api('counterDL').post(`/api/v1/cards/${cardNo}/functions/bicycle/activate`).expect(200);
     h.clock.pinLocal('2026-12-01T09:30');
 
-    const res = await api('callCenter')
-      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
-        kind: 'temporary',
-        verification: verificationOf(resident),
-      })
-      .expect(201);
+    const res = await reportLoss('callCenter', cardNo, verificationOf(resident)).expect(201);
     assert.equal(res.body.kind, 'temporary');
     assert.deepEqual(res.body.card, { cardNo, status: 'temp_lost' });
     assert.equal(res.body.expiresAt, '2026-12-08T01:30:00.000Z');
@@ -49,12 +54,7 @@ describe('POST /api/v1/cards/:cardNo/loss-reports', () => {
       parking: 'suspended',
     });
 
-    const again = await api('callCenter')
-      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
-        kind: 'temporary',
-        verification: verificationOf(resident),
-      })
-      .expect(409);
+    const again = await reportLoss('callCenter', cardNo, verificationOf(resident)).expect(409);
     assert.equal(again.body.code, 'ALREADY_REPORTED');
 
     h.clock.advance(SEVEN_DAYS_MS + 1000);
@@ -89,12 +89,7 @@ describe('POST /api/v1/cards/:cardNo/loss-reports', () => {
   it('when the report is not yet due, then neither the job nor the sweeper lifts it', async () => {
     const h = harness();
     const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
-    const res = await api('callCenter')
-      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
-        kind: 'temporary',
-        verification: verificationOf(resident),
-      })
-      .expect(201);
+    const res = await reportLoss('callCenter', cardNo, verificationOf(resident)).expect(201);
     h.clock.advance(SEVEN_DAYS_MS - 60_000);
     await lapseTemporaryReport.handle({ reportId: res.body.reportId }, h.deps, noProgress);
     await sweepLapsedReports.handle({}, h.deps, noProgress);
@@ -105,12 +100,7 @@ describe('POST /api/v1/cards/:cardNo/loss-reports', () => {
   it('when ten reports for one card arrive at once, then one is filed and nine are refused', async () => {
     const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
     const results = await Promise.all(
-      Array.from({ length: 10 }, () =>
-        api('callCenter').post(`/api/v1/cards/${cardNo}/loss-reports`, {
-          kind: 'temporary',
-          verification: verificationOf(resident),
-        }),
-      ),
+      Array.from({ length: 10 }, () => reportLoss('callCenter', cardNo, verificationOf(resident))),
     );
     assert.deepEqual(results.map((r) => r.status).sort(), [201, ...Array<number>(9).fill(409)]);
     for (const r of results.filter((x) => x.status === 409)) assert.equal(r.body.code, 'ALREADY_REPORTED');
@@ -119,26 +109,17 @@ describe('POST /api/v1/cards/:cardNo/loss-reports', () => {
 
   it('when the call centre files a formal report, then 403; when the identity is wrong, then 422 IDENTITY_MISMATCH', async () => {
     const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
-    const formal = await api('callCenter')
-      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
-        kind: 'formal',
-        verification: verificationOf(resident),
-      })
-      .expect(403);
+    const formal = await reportLoss('callCenter', cardNo, verificationOf(resident), 'formal').expect(403);
     assert.equal(formal.body.code, 'FORBIDDEN');
-    const wrong = await api('callCenter')
-      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
-        kind: 'temporary',
-        verification: { name: resident.name, idNumber: idNumberFor('1970-02-02') },
-      })
-      .expect(422);
+    const wrong = await reportLoss('callCenter', cardNo, {
+      name: resident.name,
+      idNumber: idNumberFor('1970-02-02'),
+    }).expect(422);
     assert.equal(wrong.body.code, 'IDENTITY_MISMATCH');
-    const wrongName = await api('callCenter')
-      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
-        kind: 'temporary',
-        verification: { name: '张三', idNumber: resident.idNumber },
-      })
-      .expect(422);
+    const wrongName = await reportLoss('callCenter', cardNo, {
+      name: '张三',
+      idNumber: resident.idNumber,
+    }).expect(422);
     assert.equal(wrongName.body.code, 'IDENTITY_MISMATCH');
     const card = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
     assert.equal(card.body.status, 'active');
@@ -147,26 +128,20 @@ describe('POST /api/v1/cards/:cardNo/loss-reports', () => {
   it('when the holder is under 16, then the guardian on file reports and lifts for them, and a guardian who is not on file is refused', async () => {
     const { resident, cardNo } = await residentWithActiveCard({ birthDate: bornYearsAgo(9), guardian: true });
     const guardian = resident.guardian!;
-    const stranger = await api('callCenter')
-      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
-        kind: 'temporary',
-        verification: { name: guardian.name, idNumber: idNumberFor(bornYearsAgo(41)) },
-      })
-      .expect(422);
+    const stranger = await reportLoss('callCenter', cardNo, {
+      name: guardian.name,
+      idNumber: idNumberFor(bornYearsAgo(41)),
+    }).expect(422);
     assert.equal(stranger.body.code, 'IDENTITY_MISMATCH');
-    const misnamed = await api('callCenter')
-      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
-        kind: 'temporary',
-        verification: { name: '张三', idNumber: guardian.idNumber },
-      })
-      .expect(422);
+    const misnamed = await reportLoss('callCenter', cardNo, {
+      name: '张三',
+      idNumber: guardian.idNumber,
+    }).expect(422);
     assert.equal(misnamed.body.code, 'IDENTITY_MISMATCH');
-    const filed = await api('callCenter')
-      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
-        kind: 'temporary',
-        verification: { name: guardian.name, idNumber: guardian.idNumber },
-      })
-      .expect(201);
+    const filed = await reportLoss('callCenter', cardNo, {
+      name: guardian.name,
+      idNumber: guardian.idNumber,
+    }).expect(201);
     assert.deepEqual(filed.body.card, { cardNo, status: 'temp_lost' });
     const lifted = await api('counterDL')
       .post(`/api/v1/cards/${cardNo}/lift-loss`, { verification: { idNumber: guardian.idNumber } })
@@ -187,12 +162,10 @@ describe('POST /api/v1/cards/:cardNo/loss-reports', () => {
         guardian,
       })
       .expect(200);
-    const res = await api('callCenter')
-      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
-        kind: 'temporary',
-        verification: { name: guardian.name, idNumber: guardian.idNumber },
-      })
-      .expect(422);
+    const res = await reportLoss('callCenter', cardNo, {
+      name: guardian.name,
+      idNumber: guardian.idNumber,
+    }).expect(422);
     assert.equal(res.body.code, 'IDENTITY_MISMATCH');
   });
 
@@ -213,12 +186,7 @@ describe('POST /api/v1/cards/:cardNo/loss-reports', () => {
 describe('POST /api/v1/cards/:cardNo/lift-loss', () => {
   it('when the holder lifts a temporary report at the counter, then the card is active again and usable on the hotlist', async () => {
     const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
-    await api('callCenter')
-      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
-        kind: 'temporary',
-        verification: verificationOf(resident),
-      })
-      .expect(201);
+    await reportLoss('callCenter', cardNo, verificationOf(resident)).expect(201);
     const byCallCentre = await api('callCenter')
       .post(`/api/v1/cards/${cardNo}/lift-loss`, { verification: { idNumber: resident.idNumber } })
       .expect(403);
@@ -239,24 +207,14 @@ describe('POST /api/v1/cards/:cardNo/lift-loss', () => {
 
   it('when the report was formal, then 409 LOSS_REPORT_FORMAL', async () => {
     const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
-    const formal = await api('counterDL')
-      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
-        kind: 'formal',
-        verification: verificationOf(resident),
-      })
-      .expect(201);
+    const formal = await reportLoss('counterDL', cardNo, verificationOf(resident), 'formal').expect(201);
     assert.deepEqual(formal.body.card, { cardNo, status: 'lost' });
     assert.equal(formal.body.expiresAt, undefined);
     const res = await api('counterDL')
       .post(`/api/v1/cards/${cardNo}/lift-loss`, { verification: { idNumber: resident.idNumber } })
       .expect(409);
     assert.equal(res.body.code, 'LOSS_REPORT_FORMAL');
-    const again = await api('counterDL')
-      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
-        kind: 'temporary',
-        verification: verificationOf(resident),
-      })
-      .expect(409);
+    const again = await reportLoss('counterDL', cardNo, verificationOf(resident)).expect(409);
     assert.equal(again.body.code, 'ALREADY_REPORTED');
   });
 });
@@ -323,12 +281,7 @@ describe('lapse-temporary-report job', () => {
     const h = harness();
     const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
     await api('counterDL').post(`/api/v1/cards/${cardNo}/functions/bicycle/activate`).expect(200);
-    const res = await api('callCenter')
-      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
-        kind: 'temporary',
-        verification: verificationOf(resident),
-      })
-      .expect(201);
+    const res = await reportLoss('callCenter', cardNo, verificationOf(resident)).expect(201);
     // the job runs with a clock and a setting of its own: the shared clock stays put, so the
     // scheduled sweeper (under the suite's reactivate setting) never reaches this report
     const lapsedAt = Date.parse(res.body.expiresAt as string) + 1000;
