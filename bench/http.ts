@@ -3,6 +3,7 @@
  *
  *   npm run bench                      (10 s per scenario, 50 connections)
  *   DURATION=20 CONNECTIONS=50 npm run bench
+ *   SCENARIOS=b npm run bench          (only the scenarios named, with their baselines)
  *
  * Scenarios, each with autocannon at 50 connections against the real API (its own process, a fresh
  * database citizen_card_bench_http, the local MariaDB and Redis):
@@ -32,7 +33,7 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const DURATION = Number(process.env.DURATION ?? 10);
 const CARDS_PER_CONNECTION = 20;
 const APPLICANTS_PER_CONNECTION = 4;
-const SPARE_GROUPS = 10;
+const SCENARIOS = new Set((process.env.SCENARIOS ?? 'abc').toLowerCase().replace(/[^abc]/g, ''));
 
 interface Figures {
   rps: number;
@@ -67,7 +68,14 @@ async function run(opts: autocannon.Options): Promise<Figures> {
   };
 }
 
-async function setUpCards(base: string, counter: string, admin: string, count: number) {
+interface Holder {
+  residentId: string;
+  idNumber: string;
+  name: string;
+  cardNo: string;
+}
+
+async function setUpCards(base: string, counter: string, admin: string, count: number): Promise<Holder[]> {
   const people: Array<{
     residentId: string;
     idNumber: string;
@@ -121,7 +129,7 @@ async function setUpCards(base: string, counter: string, admin: string, count: n
       }),
     );
   }
-  return people as Array<{ residentId: string; idNumber: string; name: string; cardNo: string }>;
+  return people as Holder[];
 }
 
 async function setUpApplicants(base: string, counter: string, count: number): Promise<string[]> {
@@ -161,26 +169,27 @@ async function main(): Promise<void> {
     const counter = (await createOperator(db, { role: 'counter', centre: 'DL', name: '压测柜台' })).token;
     const callCentre = (await createOperator(db, { role: 'call_center', name: '压测坐席' })).token;
     const admin = (await createOperator(db, { role: 'admin', name: '压测管理员' })).token;
-    // a group of cards per connection, and spare groups for connections autocannon reopens (a reopened
-    // connection gets a new context, which must not share a group with a live connection)
-    const groups = CONNECTIONS + SPARE_GROUPS;
-    console.log(`setting up ${groups * CARDS_PER_CONNECTION} collected cards through the API…`);
-    const holders = await setUpCards(product, counter, admin, groups * CARDS_PER_CONNECTION);
-    // more applicants than connections: autocannon gives a reopened connection a new context, and a
-    // new context must not take the applicant another live connection is cycling on
+    // autocannon gives each connection a fresh context every time it starts its list of requests over,
+    // so a context holds a card (or an applicant) for one cycle only: it is taken from a free list when
+    // the cycle starts and put back at its end, and no two connections ever cycle on the same one
+    const cardCount = CONNECTIONS * CARDS_PER_CONNECTION;
+    console.log(`setting up ${cardCount} collected cards through the API…`);
+    const holders = await setUpCards(product, counter, admin, cardCount);
     const applicants = await setUpApplicants(product, counter, CONNECTIONS * APPLICANTS_PER_CONNECTION);
     const json = { 'Content-Type': 'application/json' };
     const auth = (token: string) => ({ Authorization: `Bearer ${token}`, ...json });
-    let slots = 0;
-    type Ctx = Record<string, unknown> & { slot?: number; i?: number; applicant?: number };
+    type Ctx = Record<string, unknown> & { holder?: Holder; applicant?: string; applicationNo?: string };
     // autocannon types the per-connection context as a bare object
     const setup = (f: (req: autocannon.Request, ctx: Ctx) => autocannon.Request) =>
       f as (req: autocannon.Request, ctx: object) => autocannon.Request;
-    const slotOf = (ctx: Ctx) => (ctx.slot ??= slots++ % groups);
+    const freeHolders = [...holders];
+    const freeApplicants = [...applicants];
+    const only = (which: string, opts: autocannon.Options) =>
+      SCENARIOS.has(which) ? run(opts) : Promise.resolve(undefined);
 
-    console.log('(a) card reads…');
+    if (SCENARIOS.has('a')) console.log('(a) card reads…');
     let readIndex = 0;
-    const aProduct = await run({
+    const aProduct = await only('a', {
       url: product,
       requests: [
         {
@@ -193,7 +202,7 @@ async function main(): Promise<void> {
         },
       ],
     });
-    const aBase = await run({
+    const aBase = await only('a', {
       url: bare,
       requests: [
         {
@@ -203,20 +212,23 @@ async function main(): Promise<void> {
       ],
     });
 
-    console.log('(b) temporary loss report + lift cycles…');
-    const holderFor = (ctx: Ctx) => {
-      const slot = slotOf(ctx);
-      const i = (ctx.i as number | undefined) ?? 0;
-      return holders[slot * CARDS_PER_CONNECTION + (i % CARDS_PER_CONNECTION)]!;
+    /** Refusals by scenario and code, so an error count can be told apart from a fault. */
+    const refusals = new Map<string, number>();
+    const noteRefusal = (scenario: string) => (status: number, body: string) => {
+      if (status < 400) return;
+      const key = `${scenario} ${(JSON.parse(body) as { code?: string }).code ?? status}`;
+      refusals.set(key, (refusals.get(key) ?? 0) + 1);
     };
-    slots = 0;
-    const bProduct = await run({
+
+    if (SCENARIOS.has('b')) console.log('(b) temporary loss report + lift cycles…');
+    const bProduct = await only('b', {
       url: product,
       requests: [
         {
           method: 'POST',
+          onResponse: noteRefusal('(b) report'),
           setupRequest: setup((req, ctx) => {
-            const h = holderFor(ctx);
+            const h = (ctx.holder = freeHolders.shift()!);
             return {
               ...req,
               path: `/api/v1/cards/${h.cardNo}/loss-reports`,
@@ -230,9 +242,12 @@ async function main(): Promise<void> {
         },
         {
           method: 'POST',
+          onResponse: (status: number, body: string, ctx: object) => {
+            noteRefusal('(b) lift')(status, body);
+            freeHolders.push((ctx as Ctx).holder!);
+          },
           setupRequest: setup((req, ctx) => {
-            const h = holderFor(ctx);
-            ctx.i = ((ctx.i as number | undefined) ?? 0) + 1;
+            const h = ctx.holder!;
             return {
               ...req,
               path: `/api/v1/cards/${h.cardNo}/lift-loss`,
@@ -244,7 +259,7 @@ async function main(): Promise<void> {
       ],
     });
     let txIndex = 0;
-    const txBase = await run({
+    const txBase = await only(SCENARIOS.has('b') ? 'b' : 'c', {
       url: bare,
       requests: [
         {
@@ -254,11 +269,8 @@ async function main(): Promise<void> {
       ],
     });
 
-    console.log('(c) application + cancel cycles…');
-    const refusals = new Map<string | undefined, number>();
-    let nextApplicant = 0;
-    slots = 0;
-    const cProduct = await run({
+    if (SCENARIOS.has('c')) console.log('(c) application + cancel cycles…');
+    const cProduct = await only('c', {
       url: product,
       requests: [
         {
@@ -268,7 +280,7 @@ async function main(): Promise<void> {
             ...req,
             headers: auth(counter),
             body: JSON.stringify({
-              residentId: applicants[(ctx.applicant ??= nextApplicant++) % applicants.length],
+              residentId: (ctx.applicant = freeApplicants.shift()!),
               cardType: 'C_NAMED',
               centre: 'DL',
             }),
@@ -276,11 +288,15 @@ async function main(): Promise<void> {
           onResponse: (status: number, body: string, ctx: object) => {
             const answer = JSON.parse(body) as { applicationNo?: string; code?: string };
             (ctx as Ctx).applicationNo = answer.applicationNo;
-            if (status >= 400) refusals.set(answer.code, (refusals.get(answer.code) ?? 0) + 1);
+            noteRefusal('(c) application')(status, body);
           },
         },
         {
           method: 'POST',
+          onResponse: (status: number, body: string, ctx: object) => {
+            noteRefusal('(c) cancel')(status, body);
+            freeApplicants.push((ctx as Ctx).applicant!);
+          },
           setupRequest: setup((req, ctx) => ({
             ...req,
             path: `/api/v1/applications/${String(ctx.applicationNo)}/cancel`,
@@ -290,25 +306,30 @@ async function main(): Promise<void> {
       ],
     });
 
-    const row = (name: string, p: Figures, b: Figures, baselineName: string) => [
-      name,
-      p.rps.toFixed(0),
-      String(p.p50),
-      String(p.p99),
-      String(p.errors),
-      baselineName,
-      b.rps.toFixed(0),
-      String(b.p50),
-      String(b.p99),
-      (p.rps / b.rps).toFixed(2),
-    ];
+    const row = (name: string, p: Figures | undefined, b: Figures | undefined, baselineName: string) =>
+      p && b
+        ? [
+            [
+              name,
+              p.rps.toFixed(0),
+              String(p.p50),
+              String(p.p99),
+              String(p.errors),
+              baselineName,
+              b.rps.toFixed(0),
+              String(b.p50),
+              String(b.p99),
+              (p.rps / b.rps).toFixed(2),
+            ],
+          ]
+        : [];
     console.log(
       `\n${formatTable(
         ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'baseline', 'req/s', 'p50 ms', 'p99 ms', 'ratio'],
         [
-          row('(a) GET /cards/:cardNo', aProduct, aBase, 'PK read'),
-          row('(b) loss report + lift', bProduct, txBase, 'lock+update+insert'),
-          row('(c) application + cancel', cProduct, txBase, 'lock+update+insert'),
+          ...row('(a) GET /cards/:cardNo', aProduct, aBase, 'PK read'),
+          ...row('(b) loss report + lift', bProduct, txBase, 'lock+update+insert'),
+          ...row('(c) application + cancel', cProduct, txBase, 'lock+update+insert'),
         ],
       )}`,
     );
@@ -317,11 +338,11 @@ async function main(): Promise<void> {
       ['(b)', bProduct],
       ['(c)', cProduct],
     ] as const) {
+      if (!p) continue;
       const statuses = Object.entries(p.otherStatuses).map(([code, n]) => `${n}× ${code}`);
       if (statuses.length) console.log(`${name} answers other than 2xx: ${statuses.join(', ')}`);
     }
-    if (refusals.size)
-      console.log(`(c) applications refused: ${[...refusals].map(([c, n]) => `${n}× ${c}`).join(', ')}`);
+    if (refusals.size) console.log(`refused: ${[...refusals].map(([c, n]) => `${n}× ${c}`).join(', ')}`);
     console.log(
       `\n${CONNECTIONS} connections, ${DURATION} s each; targets: (a) ≥ 0.70, (b) ≥ 0.60 of their baselines.`,
     );
