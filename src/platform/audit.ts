@@ -1,4 +1,4 @@
-import type { Conn } from './db';
+import type { Conn, Statement } from './db';
 import { channelOf, type RequestContext } from './context';
 
 export interface AuditEntry {
@@ -22,7 +22,18 @@ export async function recordAudit(
   at: Date = new Date(),
 ): Promise<void> {
   const list = Array.isArray(entries) ? entries : [entries];
-  if (list.length === 0) return;
+  for (let i = 0; i < list.length; i += 500) await auditStatement(conn, ctx, list.slice(i, i + 500), at);
+}
+
+/** The insert of audit events, not yet run: for a caller sending its transaction's writes together. */
+export function auditStatement(
+  conn: Conn,
+  ctx: RequestContext,
+  entries: AuditEntry | AuditEntry[],
+  at: Date,
+): Statement | undefined {
+  const list = Array.isArray(entries) ? entries : [entries];
+  if (list.length === 0) return undefined;
   const actor = ctx.actor;
   const rows = list.map((e) => ({
     at,
@@ -38,5 +49,5 @@ export async function recordAudit(
     after_json: e.after === undefined ? null : JSON.stringify(e.after),
     request_id: ctx.requestId,
   }));
-  for (let i = 0; i < rows.length; i += 500) await conn('audit_events').insert(rows.slice(i, i + 500));
+  return conn('audit_events').insert(rows);
 }

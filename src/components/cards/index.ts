@@ -1,8 +1,8 @@
 export { CardsService, CARD_VALIDITY_YEARS, type AnonymousIssue } from './service';
-export { cardView, cardViewByNo, type CardView } from './view';
+export { cardView, cardViewByNo, toCardView, type CardView } from './view';
 export { CardErrors } from './errors';
 export * as cardsRepository from './repository';
 export type { CardRecord, CardStatus, CardType } from './repository';
 export { cardRoutes, cardParams } from './routes';
-export { transitionCard, handOverCard, isUsable } from './lifecycle';
+export { cardTransition, transitionCard, handOverCard, isUsable } from './lifecycle';
 export { appendHotlist, hotlistAfter, hotlistOfCard, type HotlistEntry } from './hotlist';

@@ -1,6 +1,6 @@
-import { recordAudit } from '../../platform/audit';
+import { auditStatement } from '../../platform/audit';
 import type { RequestContext } from '../../platform/context';
-import type { Trx } from '../../platform/db';
+import { inOneRoundTrip, type Statement, type Trx } from '../../platform/db';
 import { CommonErrors, raise } from '../../platform/errors';
 import { functionsRepository } from '../functions';
 import { appendHotlist } from './hotlist';
@@ -31,8 +31,69 @@ export interface Transition {
 /**
  * The one way a card's status changes: checks the move is allowed, suspends or resumes functions,
  * appends to the hotlist when usability changes, and records the audit event — all in the caller's
- * transaction, with the card row already locked by the caller.
+ * transaction, with the card row already locked by the caller. The writes are handed back unsent, so a
+ * caller can send them with its own in one round trip; transitionCard sends them straight away.
  */
+export async function cardTransition(
+  trx: Trx,
+  ctx: RequestContext,
+  card: CardRecord,
+  to: CardStatus,
+  at: Date,
+  t: Transition,
+): Promise<{ card: CardRecord; writes: Array<Statement | undefined> }> {
+  if (!TRANSITIONS[card.status].includes(to))
+    raise(CommonErrors.INVALID_STATE, `卡片状态为 ${card.status}，不能变为 ${to}`);
+  const writes: Array<Statement | undefined> = [
+    repo.updateCard(
+      trx,
+      card.dbId,
+      { status: to, ...(to === 'active' && card.status === 'produced' ? { collectedAt: at } : {}) },
+      at,
+    ),
+  ];
+  if (to === 'temp_lost' || (to === 'lost' && card.status === 'active')) {
+    // which functions a card type allows is fixed reference data: the cached copy will do
+    const catalogue = await functionsRepository.cachedCatalogue(trx);
+    writes.push(
+      repo.suspendFunctions(
+        trx,
+        card.dbId,
+        catalogue.filter((f) => f.cardTypes.includes(card.type)).map((f) => f.code),
+        at,
+      ),
+    );
+  }
+  if (to === 'active' && card.status === 'temp_lost') writes.push(repo.resumeFunctions(trx, card.dbId, at));
+  writes.push(
+    auditStatement(
+      trx,
+      ctx,
+      {
+        action: t.action,
+        entityType: 'card',
+        entityId: card.cardNo,
+        before: { status: card.status },
+        after: { status: to, ...t.extra },
+      },
+      at,
+    ),
+  );
+  if (isUsable(card.status) !== isUsable(to)) {
+    writes.push(
+      appendHotlist(trx, {
+        cardDbId: card.dbId,
+        cardNo: card.cardNo,
+        usable: isUsable(to),
+        reason: t.reason,
+        at,
+      }),
+    );
+  }
+  return { card: { ...card, status: to }, writes };
+}
+
+/** A card's change of status (see cardTransition), written at once. */
 export async function transitionCard(
   trx: Trx,
   ctx: RequestContext,
@@ -41,47 +102,9 @@ export async function transitionCard(
   at: Date,
   t: Transition,
 ): Promise<CardRecord> {
-  if (!TRANSITIONS[card.status].includes(to))
-    raise(CommonErrors.INVALID_STATE, `卡片状态为 ${card.status}，不能变为 ${to}`);
-  await repo.updateCard(
-    trx,
-    card.dbId,
-    { status: to, ...(to === 'active' && card.status === 'produced' ? { collectedAt: at } : {}) },
-    at,
-  );
-  if (to === 'temp_lost' || (to === 'lost' && card.status === 'active')) {
-    // which functions a card type allows is fixed reference data: the cached copy will do
-    const catalogue = await functionsRepository.cachedCatalogue(trx);
-    await repo.suspendFunctions(
-      trx,
-      card.dbId,
-      catalogue.filter((f) => f.cardTypes.includes(card.type)).map((f) => f.code),
-      at,
-    );
-  }
-  if (to === 'active' && card.status === 'temp_lost') await repo.resumeFunctions(trx, card.dbId, at);
-  await recordAudit(
-    trx,
-    ctx,
-    {
-      action: t.action,
-      entityType: 'card',
-      entityId: card.cardNo,
-      before: { status: card.status },
-      after: { status: to, ...t.extra },
-    },
-    at,
-  );
-  if (isUsable(card.status) !== isUsable(to)) {
-    await appendHotlist(trx, {
-      cardDbId: card.dbId,
-      cardNo: card.cardNo,
-      usable: isUsable(to),
-      reason: t.reason,
-      at,
-    });
-  }
-  return { ...card, status: to };
+  const change = await cardTransition(trx, ctx, card, to, at, t);
+  await inOneRoundTrip(trx, change.writes);
+  return change.card;
 }
 
 /**

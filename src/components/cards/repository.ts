@@ -1,4 +1,5 @@
-import { findOne, type Conn } from '../../platform/db';
+import type { Knex } from 'knex';
+import { findOne, firstRow, runRead, type Conn, type Read, type Statement } from '../../platform/db';
 import { inSavepoint, isDuplicateKey } from '../../platform/db';
 import { randomDigits, withLuhn } from '../../platform/numbers';
 
@@ -116,12 +117,33 @@ export async function insertCard(conn: Conn, card: NewCard): Promise<CardRecord>
   }
 }
 
+/** The card with this number, as a read that can travel with others in one round trip. */
+export function cardByNo(
+  conn: Conn,
+  cardNo: string,
+  opts: { forUpdate?: boolean } = {},
+): Read<CardRecord | undefined> {
+  return firstRow(conn('cards').where('card_no', cardNo).select(COLUMNS), fromRow, opts);
+}
+
 export async function findByCardNo(
   conn: Conn,
   cardNo: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<CardRecord | undefined> {
-  return findOne(conn('cards').where('card_no', cardNo).first(COLUMNS), fromRow, opts);
+  return runRead(cardByNo(conn, cardNo, opts));
+}
+
+/**
+ * A card's row id, and its holder's, as subqueries: what hangs off a card can then be read in the same
+ * round trip as the card itself.
+ */
+export function idOfCardNo(conn: Conn, cardNo: string): Knex.QueryBuilder {
+  return conn('cards').where('card_no', cardNo).select('id');
+}
+
+export function holderIdOfCardNo(conn: Conn, cardNo: string): Knex.QueryBuilder {
+  return conn('cards').where('card_no', cardNo).select('resident_id');
 }
 
 export async function findByDbId(
@@ -184,13 +206,13 @@ export async function hasEverHadNamedCard(conn: Conn, residentDbId: number): Pro
   return held !== undefined;
 }
 
-export async function updateCard(
+export function updateCard(
   conn: Conn,
   dbId: number,
   changes: { status?: CardStatus; collectedAt?: Date },
   at: Date,
-): Promise<void> {
-  await conn('cards')
+): Statement {
+  return conn('cards')
     .where('id', dbId)
     .update({
       ...(changes.status ? { status: changes.status } : {}),
@@ -222,16 +244,16 @@ export async function countCards(conn: Conn): Promise<number> {
 }
 
 /** Suspends every function the card type allows, remembering what each returns to. */
-export async function suspendFunctions(
+export function suspendFunctions(
   conn: Conn,
   cardDbId: number,
   codes: string[],
   at: Date,
-): Promise<void> {
-  if (codes.length === 0) return;
+): Statement | undefined {
+  if (codes.length === 0) return undefined;
   // a function switched on returns to `active`, anything else (never set, off, already suspended) to
   // `inactive`; resume_status is assigned first, while status still holds what the function was
-  await conn('card_functions')
+  return conn('card_functions')
     .insert(
       codes.map((code) => ({
         card_id: cardDbId,
@@ -250,8 +272,8 @@ export async function suspendFunctions(
 }
 
 /** Puts suspended functions back to what they were. */
-export async function resumeFunctions(conn: Conn, cardDbId: number, at: Date): Promise<void> {
-  await conn('card_functions')
+export function resumeFunctions(conn: Conn, cardDbId: number, at: Date): Statement {
+  return conn('card_functions')
     .where({ card_id: cardDbId, status: 'suspended' })
     .update({
       status: conn.raw('COALESCE(resume_status, ?)', ['inactive']),
@@ -320,12 +342,12 @@ interface ViewRow extends Row {
  * centre screen opens with it), and each extra query costs the database more than the join does. The
  * holder's columns are read here rather than through the residents component for that reason alone.
  */
-export async function findCardView(conn: Conn, cardNo: string): Promise<CardViewRecord | undefined> {
-  const row = (await conn('cards as c')
+export function cardViewRecord(conn: Conn, cardNo: string): Read<CardViewRecord | undefined> {
+  const select = conn('cards as c')
     .leftJoin('residents as r', 'r.id', 'c.resident_id')
     .leftJoin('cards as prev', 'prev.id', 'c.replaces_card_id')
     .where('c.card_no', cardNo)
-    .first(
+    .select(
       ...COLUMNS.map((column) => `c.${column}`),
       'r.name as holder_name',
       'r.id_number_masked as holder_id_number_masked',
@@ -336,8 +358,15 @@ export async function findCardView(conn: Conn, cardNo: string): Promise<CardView
       conn.raw(
         "(SELECT GROUP_CONCAT(CONCAT(f.code, ':', f.status)) FROM card_functions f WHERE f.card_id = c.id) AS function_statuses",
       ),
-    )) as ViewRow | undefined;
-  if (!row) return undefined;
+    );
+  return firstRow(select, viewFromRow);
+}
+
+export async function findCardView(conn: Conn, cardNo: string): Promise<CardViewRecord | undefined> {
+  return runRead(cardViewRecord(conn, cardNo));
+}
+
+function viewFromRow(row: ViewRow): CardViewRecord {
   const functions = new Map<string, CardFunctionRow['status']>();
   for (const pair of row.function_statuses?.split(',') ?? []) {
     const [code = '', status] = pair.split(':');

@@ -1,8 +1,8 @@
 import type { Conn } from '../../platform/db';
 import { maskName } from '../../platform/masking';
-import { functionsRepository } from '../functions';
+import { functionsRepository, type FunctionDef } from '../functions';
 import * as repo from './repository';
-import type { CardRecord } from './repository';
+import type { CardRecord, CardViewRecord } from './repository';
 
 export interface CardView {
   cardNo: string;
@@ -27,7 +27,11 @@ export async function cardViewByNo(conn: Conn, cardNo: string): Promise<CardView
     functionsRepository.cachedCatalogue(conn),
     repo.findCardView(conn, cardNo),
   ]);
-  if (!record) return undefined;
+  return record && toCardView(record, catalogue);
+}
+
+/** The view of a card read with cardViewRecord, given the function catalogue. */
+export function toCardView(record: CardViewRecord, catalogue: readonly FunctionDef[]): CardView {
   const { card, holder, replaces, replacedBy } = record;
   // a card that has ended (or never reached its holder) works nowhere, whatever was switched on
   const ended = ['cancelled', 'replaced', 'sealed'].includes(card.status);

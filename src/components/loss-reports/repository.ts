@@ -1,4 +1,5 @@
-import { findOne, type Conn } from '../../platform/db';
+import type { Knex } from 'knex';
+import { findOne, firstRow, runRead, type Conn, type Read, type Statement } from '../../platform/db';
 
 export type ReportKind = 'temporary' | 'formal';
 export type ReportStatus = 'open' | 'lifted' | 'lapsed' | 'superseded' | 'final' | 'closed';
@@ -36,7 +37,7 @@ const fromRow = (r: Row): LossReport => ({
   expiresAt: r.expires_at,
 });
 
-export async function insertReport(
+export function insertReport(
   conn: Conn,
   r: {
     reportId: string;
@@ -48,8 +49,8 @@ export async function insertReport(
     at: Date;
     expiresAt: Date | null;
   },
-): Promise<void> {
-  await conn('loss_reports').insert({
+): Statement {
+  return conn('loss_reports').insert({
     report_id: r.reportId,
     card_id: r.cardDbId,
     kind: r.kind,
@@ -61,16 +62,25 @@ export async function insertReport(
   });
 }
 
+/**
+ * The card's open temporary report; the card may be given by row id or as a subquery giving it. It is
+ * found through the unique key that allows one open temporary report per card, so a locking read locks
+ * that one row and no index range shared with other cards' reports.
+ */
+export function openTemporaryReport(
+  conn: Conn,
+  cardDbId: number | Knex.QueryBuilder,
+  opts: { forUpdate?: boolean } = {},
+): Read<LossReport | undefined> {
+  return firstRow(conn('loss_reports').where('open_temporary_card_id', cardDbId).select(), fromRow, opts);
+}
+
 export async function openTemporaryReportOf(
   conn: Conn,
   cardDbId: number,
   opts: { forUpdate?: boolean } = {},
 ): Promise<LossReport | undefined> {
-  return findOne(
-    conn('loss_reports').where({ card_id: cardDbId, kind: 'temporary', status: 'open' }).first(),
-    fromRow,
-    opts,
-  );
+  return runRead(openTemporaryReport(conn, cardDbId, opts));
 }
 
 export async function findReport(
@@ -81,14 +91,8 @@ export async function findReport(
   return findOne(conn('loss_reports').where('report_id', reportId).first(), fromRow, opts);
 }
 
-export async function closeReport(
-  conn: Conn,
-  dbId: number,
-  status: ReportStatus,
-  by: string,
-  at: Date,
-): Promise<void> {
-  await conn('loss_reports').where('id', dbId).update({ status, closed_by: by, closed_at: at });
+export function closeReport(conn: Conn, dbId: number, status: ReportStatus, by: string, at: Date): Statement {
+  return conn('loss_reports').where('id', dbId).update({ status, closed_by: by, closed_at: at });
 }
 
 /** Open temporary reports whose time is up: the sweeper's work list. */

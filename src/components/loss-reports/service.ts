@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
 import { channelOf, type RequestContext } from '../../platform/context';
 import { ageOn, localDate, type Clock } from '../../platform/dates';
-import { inTransaction, type Db, type Trx } from '../../platform/db';
+import { inOneRoundTrip, inTransaction, readTogether, type Db, type Trx } from '../../platform/db';
 import { CommonErrors, raise } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import type { PiiVault } from '../../platform/pii';
@@ -10,17 +10,20 @@ import type { Queues } from '../../platform/queue';
 import {
   CardErrors,
   cardsRepository,
+  cardTransition,
   cardViewByNo,
+  toCardView,
   transitionCard,
   type CardRecord,
   type CardView,
 } from '../cards';
+import { functionsRepository } from '../functions';
 import { withdrawUncollected } from '../applications';
-import { GUARDIAN_BELOW_AGE, residentsRepository } from '../residents';
+import { GUARDIAN_BELOW_AGE, residentsRepository, type ResidentRecord } from '../residents';
 import { LossReportErrors } from './errors';
 import { lapseTemporaryReport } from './jobs';
 import * as repo from './repository';
-import type { ReportKind } from './repository';
+import type { LossReport, ReportKind } from './repository';
 
 export interface Verification {
   name?: string;
@@ -39,15 +42,12 @@ export interface ReportResult {
  * The person on the line or at the counter must be the holder (identity number, and name or phone) or,
  * for a holder under 16, the guardian on file, who acts for them (domain.md, "Residents").
  */
-export async function verifyHolder(
-  trx: Trx,
+export function verifyHolder(
   vault: PiiVault,
-  card: CardRecord,
+  holder: ResidentRecord | undefined,
   v: Verification,
   today: string,
-): Promise<void> {
-  if (card.residentDbId === null) raise(LossReportErrors.ANONYMOUS_CARD_NOT_REPORTABLE);
-  const holder = await residentsRepository.findByDbId(trx, card.residentDbId);
+): void {
   if (!holder) raise(LossReportErrors.IDENTITY_MISMATCH);
   const given = vault.lookupHash(v.idNumber);
   const isHolder = given.equals(holder.idNumberHash) && (v.name === undefined || v.name === holder.name);
@@ -65,6 +65,25 @@ export async function lockCard(trx: Trx, cardNo: string): Promise<CardRecord> {
   const card = await cardsRepository.findByCardNo(trx, cardNo, { forUpdate: true });
   if (!card) raise(CardErrors.CARD_NOT_FOUND);
   return card;
+}
+
+/**
+ * A named card locked for a loss report or a lift, with its holder and its open temporary report, in
+ * one round trip: the call centre's busiest hour is a stream of these.
+ */
+async function lockNamedCard(
+  trx: Trx,
+  cardNo: string,
+): Promise<{ card: CardRecord; holder: ResidentRecord | undefined; openReport: LossReport | undefined }> {
+  const [card, holder, openReport] = await readTogether(trx, [
+    cardsRepository.cardByNo(trx, cardNo, { forUpdate: true }),
+    residentsRepository.residentByDbId(trx, cardsRepository.holderIdOfCardNo(trx, cardNo)),
+    repo.openTemporaryReport(trx, cardsRepository.idOfCardNo(trx, cardNo), { forUpdate: true }),
+  ]);
+  if (!card) raise(CardErrors.CARD_NOT_FOUND);
+  if (card.type === 'C_ANON' || card.residentDbId === null)
+    raise(LossReportErrors.ANONYMOUS_CARD_NOT_REPORTABLE);
+  return { card, holder, openReport };
 }
 
 export class LossReportsService {
@@ -87,12 +106,11 @@ export class LossReportsService {
       raise(CommonErrors.FORBIDDEN, '正式挂失须到服务中心柜台办理');
     const now = this.clock.now();
     const result = await inTransaction(this.db, async (trx) => {
-      const card = await lockCard(trx, cardNo);
-      if (card.type === 'C_ANON') raise(LossReportErrors.ANONYMOUS_CARD_NOT_REPORTABLE);
-      await verifyHolder(trx, this.vault, card, input.verification, localDate(now));
+      const { card, holder, openReport } = await lockNamedCard(trx, cardNo);
+      verifyHolder(this.vault, holder, input.verification, localDate(now));
       return input.kind === 'temporary'
         ? this.fileTemporary(trx, card, ctx, now)
-        : this.fileFormal(trx, card, ctx, now);
+        : this.fileFormal(trx, card, openReport, ctx, now);
     });
     if (result.kind === 'temporary' && result.expiresAt) {
       // after commit: the delayed job lifts the report when its time is up; the sweeper is the safety net
@@ -119,39 +137,43 @@ export class LossReportsService {
     if (card.status !== 'active') raise(CommonErrors.INVALID_STATE, `卡片状态为 ${card.status}，不能挂失`);
     const reportId = randomUUID();
     const expiresAt = new Date(now.getTime() + this.config.tempLossTtlSeconds * 1000);
-    await repo.insertReport(trx, {
-      reportId,
-      cardDbId: card.dbId,
-      kind: 'temporary',
-      status: 'open',
-      channel: channelOf(ctx.actor),
-      reportedBy: ctx.actor.id,
-      at: now,
-      expiresAt,
-    });
-    const updated = await transitionCard(trx, ctx, card, 'temp_lost', now, {
+    const change = await cardTransition(trx, ctx, card, 'temp_lost', now, {
       action: 'card.reported_temporary',
       reason: 'temp_lost',
       extra: { reportId, expiresAt: expiresAt.toISOString() },
     });
+    await inOneRoundTrip(trx, [
+      repo.insertReport(trx, {
+        reportId,
+        cardDbId: card.dbId,
+        kind: 'temporary',
+        status: 'open',
+        channel: channelOf(ctx.actor),
+        reportedBy: ctx.actor.id,
+        at: now,
+        expiresAt,
+      }),
+      ...change.writes,
+    ]);
     return {
       reportId,
       kind: 'temporary',
       expiresAt: expiresAt.toISOString(),
-      card: { cardNo: card.cardNo, status: updated.status },
+      card: { cardNo: card.cardNo, status: change.card.status },
     };
   }
 
   private async fileFormal(
     trx: Trx,
     card: CardRecord,
+    openReport: LossReport | undefined,
     ctx: RequestContext,
     now: Date,
   ): Promise<ReportResult> {
     if (card.status === 'lost') raise(LossReportErrors.ALREADY_REPORTED);
     if (card.status !== 'active' && card.status !== 'temp_lost')
       raise(CommonErrors.INVALID_STATE, `卡片状态为 ${card.status}，不能挂失`);
-    const reportId = await fileFormalReport(trx, ctx, card, now);
+    const reportId = await fileFormalReport(trx, ctx, card, now, openReport);
     return { reportId, kind: 'formal', card: { cardNo: card.cardNo, status: 'lost' } };
   }
 
@@ -162,22 +184,26 @@ export class LossReportsService {
   /** 解挂: counter only, temporary reports only, the holder's identity checked. */
   async lift(cardNo: string, verification: Verification, ctx: RequestContext): Promise<CardView> {
     const now = this.clock.now();
-    await inTransaction(this.db, async (trx) => {
-      const card = await lockCard(trx, cardNo);
-      if (card.type === 'C_ANON') raise(LossReportErrors.ANONYMOUS_CARD_NOT_REPORTABLE);
-      await verifyHolder(trx, this.vault, card, verification, localDate(now));
+    const record = await inTransaction(this.db, async (trx) => {
+      const { card, holder, openReport } = await lockNamedCard(trx, cardNo);
+      verifyHolder(this.vault, holder, verification, localDate(now));
       if (card.status === 'lost') raise(LossReportErrors.LOSS_REPORT_FORMAL);
-      const report = await repo.openTemporaryReportOf(trx, card.dbId, { forUpdate: true });
-      if (card.status !== 'temp_lost' || !report) raise(LossReportErrors.NOT_REPORTED);
-      await repo.closeReport(trx, report.dbId, 'lifted', ctx.actor.id, now);
-      await transitionCard(trx, ctx, card, 'active', now, {
+      if (card.status !== 'temp_lost' || !openReport) raise(LossReportErrors.NOT_REPORTED);
+      const change = await cardTransition(trx, ctx, card, 'active', now, {
         action: 'card.loss_lifted',
         reason: 'lifted',
-        extra: { reportId: report.reportId },
+        extra: { reportId: openReport.reportId },
       });
+      // the counter's screen shows the card as it now is: read in the same round trip as the writes
+      const view = cardsRepository.cardViewRecord(trx, cardNo);
+      const results = await inOneRoundTrip(trx, [
+        repo.closeReport(trx, openReport.dbId, 'lifted', ctx.actor.id, now),
+        ...change.writes,
+        view.statement,
+      ]);
+      return view.map(results.at(-1))!;
     });
-    // read after the commit: the view needs none of the transaction's locks
-    return (await cardViewByNo(this.db, cardNo))!;
+    return toCardView(record, await functionsRepository.cachedCatalogue(this.db));
   }
 }
 
@@ -216,24 +242,29 @@ export async function fileFormalReport(
   ctx: RequestContext,
   card: CardRecord,
   now: Date,
+  /** The card's open temporary report when the caller has read it already, locked. */
+  openReport?: LossReport,
 ): Promise<string> {
-  const open = await repo.openTemporaryReportOf(trx, card.dbId, { forUpdate: true });
-  if (open) await repo.closeReport(trx, open.dbId, 'superseded', ctx.actor.id, now);
+  const open = openReport ?? (await repo.openTemporaryReportOf(trx, card.dbId, { forUpdate: true }));
   const reportId = randomUUID();
-  await repo.insertReport(trx, {
-    reportId,
-    cardDbId: card.dbId,
-    kind: 'formal',
-    status: 'final',
-    channel: channelOf(ctx.actor),
-    reportedBy: ctx.actor.id,
-    at: now,
-    expiresAt: null,
-  });
-  await transitionCard(trx, ctx, card, 'lost', now, {
+  const change = await cardTransition(trx, ctx, card, 'lost', now, {
     action: 'card.reported_formal',
     reason: 'lost',
     extra: { reportId },
   });
+  await inOneRoundTrip(trx, [
+    open && repo.closeReport(trx, open.dbId, 'superseded', ctx.actor.id, now),
+    repo.insertReport(trx, {
+      reportId,
+      cardDbId: card.dbId,
+      kind: 'formal',
+      status: 'final',
+      channel: channelOf(ctx.actor),
+      reportedBy: ctx.actor.id,
+      at: now,
+      expiresAt: null,
+    }),
+    ...change.writes,
+  ]);
   return reportId;
 }

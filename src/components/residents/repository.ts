@@ -1,4 +1,5 @@
-import { findOne, type Conn } from '../../platform/db';
+import type { Knex } from 'knex';
+import { findOne, firstRow, type Conn, type Read } from '../../platform/db';
 import type { Gender } from './personal-data';
 
 /** A resident as stored: personal data still sealed. */
@@ -123,6 +124,14 @@ export async function findByPublicId(
   opts: { forUpdate?: boolean } = {},
 ): Promise<ResidentRecord | undefined> {
   return findOne(conn<Row>('residents').where('public_id', publicId).first(), fromRow, opts);
+}
+
+/** The resident with this row id (or the id a subquery gives), as a read that can travel with others. */
+export function residentByDbId(
+  conn: Conn,
+  dbId: number | Knex.QueryBuilder,
+): Read<ResidentRecord | undefined> {
+  return firstRow(conn<Row>('residents').where('id', dbId).select(), fromRow);
 }
 
 export async function findByDbId(
