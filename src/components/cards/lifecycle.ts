@@ -94,16 +94,9 @@ export async function cardTransition(
 }
 
 /** A card's change of status (see cardTransition), written at once. */
-export async function transitionCard(
-  trx: Trx,
-  ctx: RequestContext,
-  card: CardRecord,
-  to: CardStatus,
-  at: Date,
-  t: Transition,
-): Promise<CardRecord> {
-  const change = await cardTransition(trx, ctx, card, to, at, t);
-  await inOneRoundTrip(trx, change.writes);
+export async function transitionCard(...args: Parameters<typeof cardTransition>): Promise<CardRecord> {
+  const change = await cardTransition(...args);
+  await inOneRoundTrip(args[0], change.writes);
   return change.card;
 }
 
