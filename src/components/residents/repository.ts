@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { findOne, firstRow, type Conn, type Read } from '../../platform/db';
+import { findOne, firstRow, runRead, type Conn, type Read } from '../../platform/db';
 import type { Gender } from './personal-data';
 
 /** A resident as stored: personal data still sealed. */
@@ -130,8 +130,9 @@ export async function findByPublicId(
 export function residentByDbId(
   conn: Conn,
   dbId: number | Knex.QueryBuilder,
+  opts: { forUpdate?: boolean } = {},
 ): Read<ResidentRecord | undefined> {
-  return firstRow(conn<Row>('residents').where('id', dbId).select(), fromRow);
+  return firstRow(conn<Row>('residents').where('id', dbId).select(), fromRow, opts);
 }
 
 export async function findByDbId(
@@ -139,7 +140,7 @@ export async function findByDbId(
   dbId: number,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ResidentRecord | undefined> {
-  return findOne(conn<Row>('residents').where('id', dbId).first(), fromRow, opts);
+  return runRead(residentByDbId(conn, dbId, opts));
 }
 
 export async function insertResident(conn: Conn, r: ResidentWrite, at: Date): Promise<number> {
