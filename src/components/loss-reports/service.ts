@@ -173,7 +173,7 @@ export class LossReportsService {
     if (card.status === 'lost') raise(LossReportErrors.ALREADY_REPORTED);
     if (card.status !== 'active' && card.status !== 'temp_lost')
       raise(CommonErrors.INVALID_STATE, `卡片状态为 ${card.status}，不能挂失`);
-    const reportId = await fileFormalReport(trx, ctx, card, now, openReport);
+    const reportId = await fileFormalReportOver(trx, ctx, card, now, openReport);
     return { reportId, kind: 'formal', card: { cardNo: card.cardNo, status: 'lost' } };
   }
 
@@ -242,10 +242,19 @@ export async function fileFormalReport(
   ctx: RequestContext,
   card: CardRecord,
   now: Date,
-  /** The card's open temporary report when the caller has read it already, locked. */
-  openReport?: LossReport,
 ): Promise<string> {
-  const open = openReport ?? (await repo.openTemporaryReportOf(trx, card.dbId, { forUpdate: true }));
+  const open = await repo.openTemporaryReportOf(trx, card.dbId, { forUpdate: true });
+  return fileFormalReportOver(trx, ctx, card, now, open);
+}
+
+/** The same, for a caller that has read (and locked) the card's open temporary report itself. */
+async function fileFormalReportOver(
+  trx: Trx,
+  ctx: RequestContext,
+  card: CardRecord,
+  now: Date,
+  open: LossReport | undefined,
+): Promise<string> {
   const reportId = randomUUID();
   const change = await cardTransition(trx, ctx, card, 'lost', now, {
     action: 'card.reported_formal',
