@@ -109,14 +109,13 @@ export async function inSavepoint<T>(conn: Conn, work: (trx: Trx) => Promise<T>)
   return conn.transaction((trx: Trx) => work(trx));
 }
 
-/** The first row of a query mapped to a domain object, optionally locked for the caller's transaction. */
+/** The first row of a select mapped to a domain object, optionally locked, read at once. */
 export async function findOne<R, T>(
-  query: Knex.QueryBuilder,
+  select: Knex.QueryBuilder,
   map: (row: R) => T,
   lock: { forUpdate?: boolean } = {},
 ): Promise<T | undefined> {
-  const row = (await (lock.forUpdate ? query.forUpdate() : query)) as R | undefined;
-  return row === undefined ? undefined : map(row);
+  return runRead(firstRow(select, map, lock));
 }
 
 /**

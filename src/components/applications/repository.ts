@@ -178,7 +178,7 @@ export async function findByNo(
   applicationNo: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ApplicationRecord | undefined> {
-  return findOne(conn('applications').where('application_no', applicationNo).first(COLUMNS), fromRow, opts);
+  return findOne(conn('applications').where('application_no', applicationNo).select(COLUMNS), fromRow, opts);
 }
 
 export async function findByDbId(
@@ -186,7 +186,7 @@ export async function findByDbId(
   dbId: number,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ApplicationRecord | undefined> {
-  return findOne(conn('applications').where('id', dbId).first(COLUMNS), fromRow, opts);
+  return findOne(conn('applications').where('id', dbId).select(COLUMNS), fromRow, opts);
 }
 
 export async function openNamedApplicationOf(

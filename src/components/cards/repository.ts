@@ -151,7 +151,7 @@ export async function findByDbId(
   dbId: number,
   opts: { forUpdate?: boolean } = {},
 ): Promise<CardRecord | undefined> {
-  return findOne(conn('cards').where('id', dbId).first(COLUMNS), fromRow, opts);
+  return findOne(conn('cards').where('id', dbId).select(COLUMNS), fromRow, opts);
 }
 
 export async function findByApplication(
@@ -159,7 +159,7 @@ export async function findByApplication(
   applicationDbId: number,
   opts: { forUpdate?: boolean } = {},
 ): Promise<CardRecord | undefined> {
-  return findOne(conn('cards').where('application_id', applicationDbId).first(COLUMNS), fromRow, opts);
+  return findOne(conn('cards').where('application_id', applicationDbId).select(COLUMNS), fromRow, opts);
 }
 
 export async function findReplacementOf(conn: Conn, cardDbId: number): Promise<CardRecord | undefined> {

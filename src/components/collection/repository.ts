@@ -373,7 +373,7 @@ export async function progressOf(
   return findOne(
     conn('collection_batch_progress')
       .where('batch_id', batchDbId)
-      .first('done_rows', 'accepted', 'rejected', 'by_reason'),
+      .select('done_rows', 'accepted', 'rejected', 'by_reason'),
     toProgress,
     opts,
   );

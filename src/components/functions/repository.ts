@@ -37,7 +37,7 @@ export async function findFunction(
   opts: { forUpdate?: boolean } = {},
 ): Promise<FunctionDef | undefined> {
   return findOne(
-    conn('functions').where({ code }).first('code', 'name', 'scope', 'card_types', 'availability'),
+    conn('functions').where({ code }).select('code', 'name', 'scope', 'card_types', 'availability'),
     toDef,
     opts,
   );

@@ -88,7 +88,7 @@ export async function findReport(
   reportId: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<LossReport | undefined> {
-  return findOne(conn('loss_reports').where('report_id', reportId).first(), fromRow, opts);
+  return findOne(conn('loss_reports').where('report_id', reportId).select(), fromRow, opts);
 }
 
 export function closeReport(conn: Conn, dbId: number, status: ReportStatus, by: string, at: Date): Statement {

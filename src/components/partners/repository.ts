@@ -48,7 +48,7 @@ export async function findPartner(
   publicId: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<PartnerRecord | undefined> {
-  return findOne(conn('partners').where('public_id', publicId).first(), fromRow, opts);
+  return findOne(conn('partners').where('public_id', publicId).select(), fromRow, opts);
 }
 
 export async function activePartnerByKeyHash(conn: Conn, keyHash: Buffer): Promise<PartnerActor | undefined> {

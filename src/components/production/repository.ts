@@ -52,7 +52,7 @@ export async function findRun(
   runId: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ProductionRun | undefined> {
-  return findOne(conn('production_runs').where('run_id', runId).first(), fromRow, opts);
+  return findOne(conn('production_runs').where('run_id', runId).select(), fromRow, opts);
 }
 
 export async function updateRun(

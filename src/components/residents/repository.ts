@@ -101,7 +101,7 @@ export async function findByIdNumberHash(
   hash: Buffer,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ResidentRecord | undefined> {
-  return findOne(conn<Row>('residents').where('id_number_hash', hash).first(), fromRow, opts);
+  return findOne(conn<Row>('residents').where('id_number_hash', hash).select(), fromRow, opts);
 }
 
 /** Many residents at once, keyed by identity-number hash (hex): the collection import's look-up. */
@@ -123,7 +123,7 @@ export async function findByPublicId(
   publicId: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ResidentRecord | undefined> {
-  return findOne(conn<Row>('residents').where('public_id', publicId).first(), fromRow, opts);
+  return findOne(conn<Row>('residents').where('public_id', publicId).select(), fromRow, opts);
 }
 
 /** The resident with this row id (or the id a subquery gives), as a read that can travel with others. */
