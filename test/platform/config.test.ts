@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -61,5 +62,32 @@ describe('loadConfig', () => {
     const config = loadConfig({ ...EXAMPLE_ENV, NODE_ENV: 'development' });
     assert.equal(config.nodeEnv, 'development');
     assert.deepEqual(config.piiEncryptionKey, Buffer.from(EXAMPLE_ENV.PII_ENCRYPTION_KEY!, 'hex'));
+  });
+});
+
+describe('the test suite’s own settings', () => {
+  it('when a development DATABASE_URL and QUEUE_PREFIX are exported, then the suite still uses its own', () => {
+    const seen = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        "require('./test/setup/env.ts'); console.log(process.env.DATABASE_URL + ' ' + process.env.QUEUE_PREFIX)",
+      ],
+      {
+        cwd: path.resolve(__dirname, '..', '..'),
+        env: {
+          ...process.env,
+          DATABASE_URL: 'mysql://root@127.0.0.1:3306/citizen_card',
+          QUEUE_PREFIX: 'cc',
+          // as in a shell where only the development settings are exported
+          TEST_DATABASE_URL: undefined,
+          TEST_QUEUE_PREFIX: undefined,
+        },
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(seen.trim(), 'mysql://root@127.0.0.1:3306/citizen_card_test cc-test');
   });
 });
