@@ -54,19 +54,27 @@ export async function setAvailability(
 /**
  * The catalogue changes only when an administrator opens or closes a function, so each process keeps
  * it for a few seconds; the process that changes it forgets its copy at once.
+ *
+ * A caller whose copy is missing or stale reads it on its own connection and waits for nothing else.
+ * Sharing one read between callers would let a transaction holding a pooled connection wait for a read
+ * queued for another: with every connection held by such a transaction, the pool deadlocks until the
+ * acquire timeout.
  */
 const CATALOGUE_TTL_MS = 5000;
-let cached: { at: number; value: Promise<FunctionDef[]> } | undefined;
+let cached: { at: number; value: FunctionDef[] } | undefined;
+/** Moves on whenever the catalogue is forgotten, so a read begun before that is not kept after it. */
+let generation = 0;
 
-export function cachedCatalogue(conn: Conn): Promise<FunctionDef[]> {
-  if (!cached || Date.now() - cached.at > CATALOGUE_TTL_MS) {
-    const value = catalogue(conn);
-    cached = { at: Date.now(), value };
-    value.catch(() => (cached = undefined));
-  }
-  return cached.value;
+export async function cachedCatalogue(conn: Conn): Promise<FunctionDef[]> {
+  if (cached && Date.now() - cached.at <= CATALOGUE_TTL_MS) return cached.value;
+  const readFor = generation;
+  const at = Date.now();
+  const value = await catalogue(conn);
+  if (readFor === generation && (!cached || cached.at < at)) cached = { at, value };
+  return value;
 }
 
 export function forgetCatalogue(): void {
   cached = undefined;
+  generation++;
 }
