@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { Db, Trx } from './db';
+import type { Db } from './db';
 import { isDuplicateKey } from './db';
 import { CommonErrors } from './errors';
 import { appError } from './http';
@@ -70,22 +70,27 @@ async function persistently(op: () => PromiseLike<unknown>): Promise<void> {
  * taken over rolls back instead of acting a second time.
  */
 function commitHook(db: Db, where: { caller: string; idem_key: string; owner: Buffer }): CommitHook {
-  let markedIn: Trx | undefined;
+  let markedIn: object | undefined;
   let applied = false;
   return {
-    async beforeCommit(trx) {
-      if (applied || (markedIn && markedIn !== trx)) return;
-      markedIn = trx;
-      const changed = await trx('idempotency_keys')
-        .where({ ...where, state: 'pending' })
-        .update({ state: 'applied' });
-      if (changed !== 1) throw appError(CommonErrors.IDEMPOTENCY_IN_PROGRESS);
+    markIn(conn, tx) {
+      if (applied || (markedIn && markedIn !== tx)) return undefined;
+      markedIn = tx;
+      return {
+        statement: conn('idempotency_keys')
+          .where({ ...where, state: 'pending' })
+          .update({ state: 'applied' }),
+        check(result) {
+          if ((result as { affectedRows?: number }).affectedRows !== 1)
+            throw appError(CommonErrors.IDEMPOTENCY_IN_PROGRESS);
+        },
+      };
     },
-    committed(trx) {
-      if (markedIn === trx) applied = true;
+    committed(tx) {
+      if (markedIn === tx) applied = true;
     },
-    rolledBack(trx) {
-      if (markedIn === trx) markedIn = undefined;
+    rolledBack(tx) {
+      if (markedIn === tx) markedIn = undefined;
     },
   };
 }

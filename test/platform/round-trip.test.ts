@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { firstRow, inOneRoundTrip, inTransaction, readTogether } from '../../src/platform/db';
+import { AppError, CommonErrors, raise } from '../../src/platform/errors';
+import {
+  createDb,
+  firstRow,
+  inOneRoundTrip,
+  inTransaction,
+  inTwoRoundTrips,
+  readTogether,
+} from '../../src/platform/db';
+import { requestScope, type CommitHook } from '../../src/platform/request-context';
 import { harness } from '../support/harness';
 
 /** Statements sent together must behave as if sent one by one: in order, all or nothing. */
@@ -62,5 +71,122 @@ describe('statements sent in one round trip', () => {
     ]);
     assert.equal(centre, 'DL');
     assert.equal(nothing, undefined);
+  });
+
+  describe('a transaction in two round trips', () => {
+    const count = async (action: string) =>
+      Number(
+        (
+          (await harness().deps.db('audit_events').where('action', action).count({ n: '*' }).first()) as {
+            n: number | string;
+          }
+        ).n,
+      );
+
+    it('when it reads, writes and reads back, then the writes are committed and the read back sees them', async () => {
+      const { db } = harness().deps;
+      const action = marker(3);
+      const seen = await inTwoRoundTrips(
+        db,
+        () => [
+          firstRow(db('service_centres').where('code', 'DL').select('code'), (r: { code: string }) => r.code),
+        ],
+        ([centre]) => ({
+          writes: [db('audit_events').insert({ ...auditRow(action), entity_id: centre! }), undefined],
+          readBack: firstRow(
+            db('audit_events').where('action', action).select('entity_id'),
+            (r: { entity_id: string }) => r.entity_id,
+          ),
+        }),
+      );
+      assert.equal(seen, 'DL');
+      assert.equal(await count(action), 1);
+    });
+
+    it('when the decision refuses, or a write fails, then nothing is kept and the connection goes back to the pool', async () => {
+      // one connection: were it not given back, the second and third transactions would wait forever
+      const pool = createDb(harness().config.databaseUrl, 1);
+      try {
+        const action = marker(4);
+        await assert.rejects(
+          inTwoRoundTrips(
+            pool,
+            () => [
+              firstRow(
+                pool('service_centres').where('code', 'DL').select('code'),
+                (r: { code: string }) => r.code,
+              ),
+            ],
+            () => raise(CommonErrors.INVALID_STATE),
+          ),
+          AppError,
+        );
+        await assert.rejects(
+          inTwoRoundTrips(
+            pool,
+            () => [],
+            () => ({
+              writes: [
+                pool('audit_events').insert(auditRow(action)),
+                pool('hotlist').insert({
+                  card_id: 999999999,
+                  card_no: 'none',
+                  usable: false,
+                  reason: 'x',
+                  at: new Date(),
+                }),
+              ],
+              value: 'unreachable',
+            }),
+          ),
+          (err: Error & { errno?: number }) => err.errno === 1452,
+        );
+        assert.equal(await count(action), 0);
+        const after = await inTwoRoundTrips(
+          pool,
+          () => [],
+          () => ({
+            writes: [pool('audit_events').insert(auditRow(action))],
+            value: 'written',
+          }),
+        );
+        assert.equal(after, 'written');
+        assert.equal(await count(action), 1);
+      } finally {
+        await pool.destroy();
+      }
+    });
+
+    it("when the request's idempotency claim was taken over, then it refuses with IDEMPOTENCY_IN_PROGRESS and writes nothing", async () => {
+      const { db } = harness().deps;
+      const action = marker(5);
+      let rolledBack = 0;
+      const takenOver: CommitHook = {
+        // a claim no longer this request's: the mark updates no row
+        markIn: (conn) => ({
+          statement: conn('idempotency_keys')
+            .where({ caller: 'nobody', idem_key: action })
+            .update({ state: 'applied' }),
+          check: (result) => {
+            if ((result as { affectedRows: number }).affectedRows !== 1)
+              raise(CommonErrors.IDEMPOTENCY_IN_PROGRESS);
+          },
+        }),
+        committed: () => assert.fail('must not commit'),
+        rolledBack: () => rolledBack++,
+      };
+      await assert.rejects(
+        requestScope.run({ reqId: 'r', operatorId: null, role: null, commitHook: takenOver }, () =>
+          inTwoRoundTrips(
+            db,
+            () => [],
+            () => ({ writes: [db('audit_events').insert(auditRow(action))], value: 1 }),
+          ),
+        ),
+        (err: AppError) => err.code === 'IDEMPOTENCY_IN_PROGRESS',
+      );
+      assert.equal(rolledBack, 1);
+      assert.equal(await count(action), 0);
+    });
   });
 });

@@ -1,14 +1,14 @@
-import { inTransaction, type Conn, type Db, type Statement, type Trx } from '../../platform/db';
+import { inTransaction, type Conn, type Db, type Statement } from '../../platform/db';
 
 /**
  * Appends to the hotlist that offline terminals page through. The entry gets its number only once it
  * has committed (see numberCommittedEntries), so writers never wait for one another on a counter.
  */
 export function appendHotlist(
-  trx: Trx,
+  conn: Conn,
   entry: { cardDbId: number; cardNo: string; usable: boolean; reason: string; at: Date },
 ): Statement {
-  return trx('hotlist').insert({
+  return conn('hotlist').insert({
     card_id: entry.cardDbId,
     card_no: entry.cardNo,
     usable: entry.usable,

@@ -1,8 +1,8 @@
 import { auditStatement } from '../../platform/audit';
 import type { RequestContext } from '../../platform/context';
-import { inOneRoundTrip, type Statement, type Trx } from '../../platform/db';
+import { inOneRoundTrip, type Conn, type Statement, type Trx } from '../../platform/db';
 import { CommonErrors, raise } from '../../platform/errors';
-import { functionsRepository } from '../functions';
+import { functionsRepository, type FunctionDef } from '../functions';
 import { appendHotlist } from './hotlist';
 import * as repo from './repository';
 import type { CardRecord, CardStatus } from './repository';
@@ -28,46 +28,50 @@ export interface Transition {
   extra?: Record<string, unknown>;
 }
 
+/** Whether a move suspends the card's functions, for which the function catalogue is needed. */
+const suspendsFunctions = (from: CardStatus, to: CardStatus) =>
+  to === 'temp_lost' || (to === 'lost' && from === 'active');
+
 /**
  * The one way a card's status changes: checks the move is allowed, suspends or resumes functions,
  * appends to the hotlist when usability changes, and records the audit event — all in the caller's
- * transaction, with the card row already locked by the caller. The writes are handed back unsent, so a
- * caller can send them with its own in one round trip; transitionCard sends them straight away.
+ * transaction, with the card row already locked by the caller. The writes are built on `conn` and
+ * handed back unsent, so a caller can send them with its own in one round trip; transitionCard sends
+ * them straight away. `catalogue` is the function catalogue, needed when the move suspends functions.
  */
-export async function cardTransition(
-  trx: Trx,
+export function cardChange(
+  conn: Conn,
+  catalogue: readonly FunctionDef[],
   ctx: RequestContext,
   card: CardRecord,
   to: CardStatus,
   at: Date,
   t: Transition,
-): Promise<{ card: CardRecord; writes: Array<Statement | undefined> }> {
+): { card: CardRecord; writes: Array<Statement | undefined> } {
   if (!TRANSITIONS[card.status].includes(to))
     raise(CommonErrors.INVALID_STATE, `卡片状态为 ${card.status}，不能变为 ${to}`);
   const writes: Array<Statement | undefined> = [
     repo.updateCard(
-      trx,
+      conn,
       card.dbId,
       { status: to, ...(to === 'active' && card.status === 'produced' ? { collectedAt: at } : {}) },
       at,
     ),
   ];
-  if (to === 'temp_lost' || (to === 'lost' && card.status === 'active')) {
-    // which functions a card type allows is fixed reference data: the cached copy will do
-    const catalogue = await functionsRepository.cachedCatalogue(trx);
+  if (suspendsFunctions(card.status, to)) {
     writes.push(
       repo.suspendFunctions(
-        trx,
+        conn,
         card.dbId,
         catalogue.filter((f) => f.cardTypes.includes(card.type)).map((f) => f.code),
         at,
       ),
     );
   }
-  if (to === 'active' && card.status === 'temp_lost') writes.push(repo.resumeFunctions(trx, card.dbId, at));
+  if (to === 'active' && card.status === 'temp_lost') writes.push(repo.resumeFunctions(conn, card.dbId, at));
   writes.push(
     auditStatement(
-      trx,
+      conn,
       ctx,
       {
         action: t.action,
@@ -81,7 +85,7 @@ export async function cardTransition(
   );
   if (isUsable(card.status) !== isUsable(to)) {
     writes.push(
-      appendHotlist(trx, {
+      appendHotlist(conn, {
         cardDbId: card.dbId,
         cardNo: card.cardNo,
         usable: isUsable(to),
@@ -91,6 +95,20 @@ export async function cardTransition(
     );
   }
   return { card: { ...card, status: to }, writes };
+}
+
+/** cardChange in the caller's transaction, reading the function catalogue when the move needs it. */
+export async function cardTransition(
+  trx: Trx,
+  ctx: RequestContext,
+  card: CardRecord,
+  to: CardStatus,
+  at: Date,
+  t: Transition,
+): Promise<{ card: CardRecord; writes: Array<Statement | undefined> }> {
+  // which functions a card type allows is fixed reference data: the cached copy will do
+  const catalogue = suspendsFunctions(card.status, to) ? await functionsRepository.cachedCatalogue(trx) : [];
+  return cardChange(trx, catalogue, ctx, card, to, at, t);
 }
 
 /** A card's change of status (see cardTransition), written at once. */

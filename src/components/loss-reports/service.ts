@@ -2,22 +2,32 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../config';
 import { channelOf, type RequestContext } from '../../platform/context';
 import { ageOn, localDate, type Clock } from '../../platform/dates';
-import { inOneRoundTrip, inTransaction, readTogether, type Db, type Trx } from '../../platform/db';
+import {
+  inOneRoundTrip,
+  inTransaction,
+  inTwoRoundTrips,
+  type Conn,
+  type Db,
+  type Decision,
+  type Read,
+  type Statement,
+  type Trx,
+} from '../../platform/db';
 import { CommonErrors, raise } from '../../platform/errors';
 import type { Logger } from '../../platform/logger';
 import type { PiiVault } from '../../platform/pii';
 import type { Queues } from '../../platform/queue';
 import {
   CardErrors,
+  cardChange,
   cardsRepository,
-  cardTransition,
   cardViewByNo,
   toCardView,
   transitionCard,
   type CardRecord,
   type CardView,
 } from '../cards';
-import { functionsRepository } from '../functions';
+import { functionsRepository, type FunctionDef } from '../functions';
 import { withdrawUncollected } from '../applications';
 import { GUARDIAN_BELOW_AGE, residentsRepository, type ResidentRecord } from '../residents';
 import { LossReportErrors } from './errors';
@@ -68,22 +78,25 @@ export async function lockCard(trx: Trx, cardNo: string): Promise<CardRecord> {
 }
 
 /**
- * A named card locked for a loss report or a lift, with its holder and its open temporary report, in
- * one round trip: the call centre's busiest hour is a stream of these.
+ * A named card locked for a loss report or a lift, with its holder and its open temporary report, read
+ * together: the call centre's busiest hour is a stream of these.
  */
-async function lockNamedCard(
-  trx: Trx,
+function namedCardReads(
+  db: Db,
   cardNo: string,
-): Promise<{ card: CardRecord; holder: ResidentRecord | undefined; openReport: LossReport | undefined }> {
-  const [card, holder, openReport] = await readTogether(trx, [
-    cardsRepository.cardByNo(trx, cardNo, { forUpdate: true }),
-    residentsRepository.residentByDbId(trx, cardsRepository.holderIdOfCardNo(trx, cardNo)),
-    repo.openTemporaryReport(trx, cardsRepository.idOfCardNo(trx, cardNo), { forUpdate: true }),
-  ]);
+): [Read<CardRecord | undefined>, Read<ResidentRecord | undefined>, Read<LossReport | undefined>] {
+  return [
+    cardsRepository.cardByNo(db, cardNo, { forUpdate: true }),
+    residentsRepository.residentByDbId(db, cardsRepository.holderIdOfCardNo(db, cardNo)),
+    repo.openTemporaryReport(db, cardsRepository.idOfCardNo(db, cardNo), { forUpdate: true }),
+  ];
+}
+
+function namedCard(card: CardRecord | undefined): CardRecord {
   if (!card) raise(CardErrors.CARD_NOT_FOUND);
   if (card.type === 'C_ANON' || card.residentDbId === null)
     raise(LossReportErrors.ANONYMOUS_CARD_NOT_REPORTABLE);
-  return { card, holder, openReport };
+  return card;
 }
 
 export class LossReportsService {
@@ -105,13 +118,19 @@ export class LossReportsService {
     if (input.kind === 'formal' && ctx.actor.kind === 'operator' && ctx.actor.role !== 'counter')
       raise(CommonErrors.FORBIDDEN, '正式挂失须到服务中心柜台办理');
     const now = this.clock.now();
-    const result = await inTransaction(this.db, async (trx) => {
-      const { card, holder, openReport } = await lockNamedCard(trx, cardNo);
-      verifyHolder(this.vault, holder, input.verification, localDate(now));
-      return input.kind === 'temporary'
-        ? this.fileTemporary(trx, card, ctx, now)
-        : this.fileFormal(trx, card, openReport, ctx, now);
-    });
+    // read before the card is locked: nothing may be waited for while its row is held
+    const catalogue = await functionsRepository.cachedCatalogue(this.db);
+    const result = await inTwoRoundTrips(
+      this.db,
+      () => namedCardReads(this.db, cardNo),
+      ([found, holder, openReport]): Decision<ReportResult> => {
+        const card = namedCard(found);
+        verifyHolder(this.vault, holder, input.verification, localDate(now));
+        return input.kind === 'temporary'
+          ? this.temporaryReport(catalogue, card, ctx, now)
+          : formalReport(this.db, catalogue, ctx, card, now, openReport);
+      },
+    );
     if (result.kind === 'temporary' && result.expiresAt) {
       // after commit: the delayed job lifts the report when its time is up; the sweeper is the safety net
       const delay = Math.max(0, Date.parse(result.expiresAt) - now.getTime());
@@ -127,54 +146,42 @@ export class LossReportsService {
     return result;
   }
 
-  private async fileTemporary(
-    trx: Trx,
+  private temporaryReport(
+    catalogue: readonly FunctionDef[],
     card: CardRecord,
     ctx: RequestContext,
     now: Date,
-  ): Promise<ReportResult> {
+  ): Decision<ReportResult> {
     if (card.status === 'temp_lost' || card.status === 'lost') raise(LossReportErrors.ALREADY_REPORTED);
     if (card.status !== 'active') raise(CommonErrors.INVALID_STATE, `卡片状态为 ${card.status}，不能挂失`);
     const reportId = randomUUID();
     const expiresAt = new Date(now.getTime() + this.config.tempLossTtlSeconds * 1000);
-    const change = await cardTransition(trx, ctx, card, 'temp_lost', now, {
+    const change = cardChange(this.db, catalogue, ctx, card, 'temp_lost', now, {
       action: 'card.reported_temporary',
       reason: 'temp_lost',
       extra: { reportId, expiresAt: expiresAt.toISOString() },
     });
-    await inOneRoundTrip(trx, [
-      repo.insertReport(trx, {
-        reportId,
-        cardDbId: card.dbId,
-        kind: 'temporary',
-        status: 'open',
-        channel: channelOf(ctx.actor),
-        reportedBy: ctx.actor.id,
-        at: now,
-        expiresAt,
-      }),
-      ...change.writes,
-    ]);
     return {
-      reportId,
-      kind: 'temporary',
-      expiresAt: expiresAt.toISOString(),
-      card: { cardNo: card.cardNo, status: change.card.status },
+      writes: [
+        repo.insertReport(this.db, {
+          reportId,
+          cardDbId: card.dbId,
+          kind: 'temporary',
+          status: 'open',
+          channel: channelOf(ctx.actor),
+          reportedBy: ctx.actor.id,
+          at: now,
+          expiresAt,
+        }),
+        ...change.writes,
+      ],
+      value: {
+        reportId,
+        kind: 'temporary',
+        expiresAt: expiresAt.toISOString(),
+        card: { cardNo: card.cardNo, status: change.card.status },
+      },
     };
-  }
-
-  private async fileFormal(
-    trx: Trx,
-    card: CardRecord,
-    openReport: LossReport | undefined,
-    ctx: RequestContext,
-    now: Date,
-  ): Promise<ReportResult> {
-    if (card.status === 'lost') raise(LossReportErrors.ALREADY_REPORTED);
-    if (card.status !== 'active' && card.status !== 'temp_lost')
-      raise(CommonErrors.INVALID_STATE, `卡片状态为 ${card.status}，不能挂失`);
-    const reportId = await fileFormalReportOver(trx, ctx, card, now, openReport);
-    return { reportId, kind: 'formal', card: { cardNo: card.cardNo, status: 'lost' } };
   }
 
   async cancel(cardNo: string, reason: CancelReason, ctx: RequestContext): Promise<CardView> {
@@ -184,26 +191,28 @@ export class LossReportsService {
   /** 解挂: counter only, temporary reports only, the holder's identity checked. */
   async lift(cardNo: string, verification: Verification, ctx: RequestContext): Promise<CardView> {
     const now = this.clock.now();
-    const record = await inTransaction(this.db, async (trx) => {
-      const { card, holder, openReport } = await lockNamedCard(trx, cardNo);
-      verifyHolder(this.vault, holder, verification, localDate(now));
-      if (card.status === 'lost') raise(LossReportErrors.LOSS_REPORT_FORMAL);
-      if (card.status !== 'temp_lost' || !openReport) raise(LossReportErrors.NOT_REPORTED);
-      const change = await cardTransition(trx, ctx, card, 'active', now, {
-        action: 'card.loss_lifted',
-        reason: 'lifted',
-        extra: { reportId: openReport.reportId },
-      });
-      // the counter's screen shows the card as it now is: read in the same round trip as the writes
-      const view = cardsRepository.cardViewRecord(trx, cardNo);
-      const results = await inOneRoundTrip(trx, [
-        repo.closeReport(trx, openReport.dbId, 'lifted', ctx.actor.id, now),
-        ...change.writes,
-        view.statement,
-      ]);
-      return view.map(results.at(-1))!;
-    });
-    return toCardView(record, await functionsRepository.cachedCatalogue(this.db));
+    const catalogue = await functionsRepository.cachedCatalogue(this.db);
+    const record = await inTwoRoundTrips(
+      this.db,
+      () => namedCardReads(this.db, cardNo),
+      ([found, holder, openReport]) => {
+        const card = namedCard(found);
+        verifyHolder(this.vault, holder, verification, localDate(now));
+        if (card.status === 'lost') raise(LossReportErrors.LOSS_REPORT_FORMAL);
+        if (card.status !== 'temp_lost' || !openReport) raise(LossReportErrors.NOT_REPORTED);
+        const change = cardChange(this.db, catalogue, ctx, card, 'active', now, {
+          action: 'card.loss_lifted',
+          reason: 'lifted',
+          extra: { reportId: openReport.reportId },
+        });
+        return {
+          writes: [repo.closeReport(this.db, openReport.dbId, 'lifted', ctx.actor.id, now), ...change.writes],
+          // the counter's screen shows the card as it now is, read in the same round trip as the writes
+          readBack: cardsRepository.cardViewRecord(this.db, cardNo),
+        };
+      },
+    );
+    return toCardView(record!, catalogue);
   }
 }
 
@@ -255,25 +264,45 @@ async function fileFormalReportOver(
   now: Date,
   open: LossReport | undefined,
 ): Promise<string> {
+  const catalogue = await functionsRepository.cachedCatalogue(trx);
+  const decision = formalReport(trx, catalogue, ctx, card, now, open);
+  await inOneRoundTrip(trx, decision.writes);
+  return decision.value.reportId;
+}
+
+/** 正式挂失 of a card whose row (and open temporary report) the caller has locked: its writes, unsent. */
+function formalReport(
+  conn: Conn,
+  catalogue: readonly FunctionDef[],
+  ctx: RequestContext,
+  card: CardRecord,
+  now: Date,
+  open: LossReport | undefined,
+): { writes: Array<Statement | undefined>; value: ReportResult } {
+  if (card.status === 'lost') raise(LossReportErrors.ALREADY_REPORTED);
+  if (card.status !== 'active' && card.status !== 'temp_lost')
+    raise(CommonErrors.INVALID_STATE, `卡片状态为 ${card.status}，不能挂失`);
   const reportId = randomUUID();
-  const change = await cardTransition(trx, ctx, card, 'lost', now, {
+  const change = cardChange(conn, catalogue, ctx, card, 'lost', now, {
     action: 'card.reported_formal',
     reason: 'lost',
     extra: { reportId },
   });
-  await inOneRoundTrip(trx, [
-    open && repo.closeReport(trx, open.dbId, 'superseded', ctx.actor.id, now),
-    repo.insertReport(trx, {
-      reportId,
-      cardDbId: card.dbId,
-      kind: 'formal',
-      status: 'final',
-      channel: channelOf(ctx.actor),
-      reportedBy: ctx.actor.id,
-      at: now,
-      expiresAt: null,
-    }),
-    ...change.writes,
-  ]);
-  return reportId;
+  return {
+    writes: [
+      open && repo.closeReport(conn, open.dbId, 'superseded', ctx.actor.id, now),
+      repo.insertReport(conn, {
+        reportId,
+        cardDbId: card.dbId,
+        kind: 'formal',
+        status: 'final',
+        channel: channelOf(ctx.actor),
+        reportedBy: ctx.actor.id,
+        at: now,
+        expiresAt: null,
+      }),
+      ...change.writes,
+    ],
+    value: { reportId, kind: 'formal', card: { cardNo: card.cardNo, status: 'lost' } },
+  };
 }

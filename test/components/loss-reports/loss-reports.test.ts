@@ -107,6 +107,26 @@ describe('POST /api/v1/cards/:cardNo/loss-reports', () => {
     assert.equal((await hotlistOf(cardNo)).filter((e) => !e.usable).length, 1);
   });
 
+  it('when a report is sent again with its Idempotency-Key, then the first answer comes back and one report is filed', async () => {
+    const h = harness();
+    const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
+    const key = `report-${cardNo}`;
+    const first = await reportLoss('callCenter', cardNo, verificationOf(resident))
+      .set('Idempotency-Key', key)
+      .expect(201);
+    const again = await reportLoss('callCenter', cardNo, verificationOf(resident))
+      .set('Idempotency-Key', key)
+      .expect(201);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(again.body, first.body);
+    const claim = await h.deps.db('idempotency_keys').where({ idem_key: key }).first('state');
+    assert.equal(claim.state, 'done');
+    const reported = (await auditEvents('card', cardNo)).filter(
+      (e) => e.action === 'card.reported_temporary',
+    );
+    assert.equal(reported.length, 1);
+  });
+
   it('when the call centre files a formal report, then 403; when the identity is wrong, then 422 IDENTITY_MISMATCH', async () => {
     const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
     const formal = await reportLoss('callCenter', cardNo, verificationOf(resident), 'formal').expect(403);
