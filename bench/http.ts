@@ -186,7 +186,12 @@ async function main(): Promise<void> {
   };
   const api = startProcess('src/server.ts', { ...env, PORT: String(apiPort) });
   const worker = startProcess('jobs/worker.ts', env);
-  const baseline = startProcess('bench/baseline-server.ts', { ...env, PORT: String(basePort) });
+  const baseline = startProcess('bench/baseline-server.ts', {
+    ...env,
+    PORT: String(basePort),
+    REDIS_URL: config.redisUrl,
+    PII_HASH_KEY: config.piiHashKey.toString('hex'),
+  });
   const product = `http://127.0.0.1:${apiPort}`;
   const bare = `http://127.0.0.1:${basePort}`;
   try {
@@ -294,6 +299,39 @@ async function main(): Promise<void> {
       ],
     });
 
+    // the same cycles on the hand-written floor, which leaves every card as the product does
+    const bFloor = await only('b', {
+      url: bare,
+      requests: [
+        {
+          method: 'POST',
+          onResponse: noteRefusal('(b) floor report'),
+          setupRequest: setup((req, ctx) => {
+            const h = (ctx.holder = freeHolders.shift()!);
+            return {
+              ...req,
+              path: `/floor/report/${h.cardNo}`,
+              headers: json,
+              body: JSON.stringify({ name: h.name, idNumber: h.idNumber }),
+            };
+          }),
+        },
+        {
+          method: 'POST',
+          onResponse: (status: number, body: string, ctx: object) => {
+            noteRefusal('(b) floor lift')(status, body);
+            freeHolders.push((ctx as Ctx).holder!);
+          },
+          setupRequest: setup((req, ctx) => ({
+            ...req,
+            path: `/floor/lift/${ctx.holder!.cardNo}`,
+            headers: json,
+            body: JSON.stringify({ idNumber: ctx.holder!.idNumber }),
+          })),
+        },
+      ],
+    });
+
     if (SCENARIOS.has('c')) console.log('(c) application + cancel cycles…');
     const cProduct = await only('c', {
       url: product,
@@ -358,6 +396,15 @@ async function main(): Promise<void> {
         ],
       )}`,
     );
+    if (bProduct && bFloor && txBase) {
+      console.log(
+        `\n(b) written by hand on mysql2, the same statements in the same two round trips with the same identity\n` +
+          `check and lapse job (the floor of the work the rules require): ${bFloor.rps.toFixed(0)} req/s, ` +
+          `p50 ${bFloor.p50} ms, p99 ${bFloor.p99} ms, ${bFloor.errors} errors; ` +
+          `${(bFloor.rps / txBase.rps).toFixed(2)} of lock+update+insert; the product does ` +
+          `${(bProduct.rps / bFloor.rps).toFixed(2)} of the floor.`,
+      );
+    }
     const cpuRow = (name: string, p: Figures | undefined, b: Figures | undefined) =>
       p?.cpuMsPerRequest !== undefined && b?.cpuMsPerRequest !== undefined
         ? [
@@ -372,6 +419,7 @@ async function main(): Promise<void> {
     const cpuRows = [
       ...cpuRow('(a) GET /cards/:cardNo', aProduct, aBase),
       ...cpuRow('(b) loss report + lift', bProduct, txBase),
+      ...cpuRow('(b) by hand (floor)', bFloor, txBase),
       ...cpuRow('(c) application + cancel', cProduct, txBase),
     ];
     if (cpuRows.length) {
