@@ -206,6 +206,8 @@ async function main(): Promise<void> {
     console.log(`setting up ${cardCount} collected cards through the API…`);
     const holders = await setUpCards(product, counter, admin, cardCount);
     const applicants = await setUpApplicants(product, counter, CONNECTIONS * APPLICANTS_PER_CONNECTION);
+    // a fresh copy for every request: autocannon writes Content-Length into the headers object it is given,
+    // and a length left there from a request with a body makes a later bodiless POST hang
     const json = { 'Content-Type': 'application/json' };
     const auth = (token: string) => ({ Authorization: `Bearer ${token}`, ...json });
     type Ctx = Record<string, unknown> & { holder?: Holder; applicant?: string; applicationNo?: string };
@@ -311,7 +313,7 @@ async function main(): Promise<void> {
             return {
               ...req,
               path: `/floor/report/${h.cardNo}`,
-              headers: json,
+              headers: { ...json },
               body: JSON.stringify({ name: h.name, idNumber: h.idNumber }),
             };
           }),
@@ -325,7 +327,7 @@ async function main(): Promise<void> {
           setupRequest: setup((req, ctx) => ({
             ...req,
             path: `/floor/lift/${ctx.holder!.cardNo}`,
-            headers: json,
+            headers: { ...json },
             body: JSON.stringify({ idNumber: ctx.holder!.idNumber }),
           })),
         },
