@@ -2,6 +2,8 @@
  * What the product is measured against, a bare Express app on mysql2:
  *   GET  /read/:cardNo        reads one card by primary key (the baseline of scenario a)
  *   POST /tx/:cardNo          locks a card, updates it and inserts a row, in a transaction (b and c)
+ *   GET  /floor/card/:cardNo  the card view written by hand: the product's query, the holder's name
+ *                             masked, the functions listed
  *   POST /floor/report/:cardNo and /floor/lift/:cardNo
  *                             a temporary loss report and its lift written by hand: the statements the
  *                             product sends for them, in its two round trips, with the identity check
@@ -46,6 +48,35 @@ app.get('/read/:cardNo', async (req, res) => {
     [req.params.cardNo],
   );
   res.json((rows as unknown[])[0] ?? null);
+});
+
+const VIEW_SQL = `SELECT c.card_no, c.type, c.status, c.bank, c.valid_until, r.name, r.id_number_masked,
+    prev.card_no AS replaces_no,
+    (SELECT n.card_no FROM cards n WHERE n.replaces_card_id = c.id ORDER BY n.id DESC LIMIT 1) AS replaced_by_no,
+    (SELECT GROUP_CONCAT(CONCAT(f.code, ':', f.status)) FROM card_functions f WHERE f.card_id = c.id) AS functions
+  FROM cards c LEFT JOIN residents r ON r.id = c.resident_id LEFT JOIN cards prev ON prev.id = c.replaces_card_id
+  WHERE c.card_no = ? LIMIT 1`;
+
+app.get('/floor/card/:cardNo', async (req, res) => {
+  const [rows] = await pool.query(VIEW_SQL, [req.params.cardNo]);
+  const row = (rows as Array<Record<string, string | null>>)[0];
+  if (!row) {
+    res.status(404).json({ code: 'CARD_NOT_FOUND' });
+    return;
+  }
+  const statuses = new Map((row.functions ?? '').split(',').map((p) => p.split(':') as [string, string]));
+  res.json({
+    cardNo: row.card_no,
+    type: row.type,
+    status: row.status,
+    ...(row.name
+      ? { holder: { name: `${row.name[0]}*${row.name.slice(-1)}`, idNumber: row.id_number_masked } }
+      : {}),
+    functions: FUNCTIONS.map((code) => ({ code, status: statuses.get(code) ?? 'inactive' })),
+    validUntil: row.valid_until,
+    ...(row.replaces_no ? { replaces: row.replaces_no } : {}),
+    ...(row.replaced_by_no ? { replacedBy: row.replaced_by_no } : {}),
+  });
 });
 
 app.post('/tx/:cardNo', async (req, res) => {

@@ -244,6 +244,19 @@ async function main(): Promise<void> {
       ],
     });
 
+    const aFloor = await only('a', {
+      url: bare,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req) => ({
+            ...req,
+            path: `/floor/card/${holders[readIndex++ % holders.length]!.cardNo}`,
+          }),
+        },
+      ],
+    });
+
     /** Refusals by scenario and code, so an error count can be told apart from a fault. */
     const refusals = new Map<string, number>();
     const noteRefusal = (scenario: string) => (status: number, body: string) => {
@@ -398,6 +411,13 @@ async function main(): Promise<void> {
         ],
       )}`,
     );
+    if (aProduct && aFloor && aBase) {
+      console.log(
+        `\n(a) written by hand on mysql2, the product's card view query with the holder masked and the functions\n` +
+          `listed: ${aFloor.rps.toFixed(0)} req/s, p50 ${aFloor.p50} ms, p99 ${aFloor.p99} ms, ${aFloor.errors} errors; ` +
+          `${(aFloor.rps / aBase.rps).toFixed(2)} of the PK read; the product does ${(aProduct.rps / aFloor.rps).toFixed(2)} of it.`,
+      );
+    }
     if (bProduct && bFloor && txBase) {
       console.log(
         `\n(b) written by hand on mysql2, the same statements in the same two round trips with the same identity\n` +
@@ -420,6 +440,7 @@ async function main(): Promise<void> {
         : [];
     const cpuRows = [
       ...cpuRow('(a) GET /cards/:cardNo', aProduct, aBase),
+      ...cpuRow('(a) by hand (floor)', aFloor, aBase),
       ...cpuRow('(b) loss report + lift', bProduct, txBase),
       ...cpuRow('(b) by hand (floor)', bFloor, txBase),
       ...cpuRow('(c) application + cancel', cProduct, txBase),
