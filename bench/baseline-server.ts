@@ -51,20 +51,23 @@ app.get('/read/:cardNo', async (req, res) => {
 });
 
 const VIEW_SQL = `SELECT c.card_no, c.type, c.status, c.bank, c.valid_until, r.name, r.id_number_masked,
-    prev.card_no AS replaces_no,
-    (SELECT n.card_no FROM cards n WHERE n.replaces_card_id = c.id ORDER BY n.id DESC LIMIT 1) AS replaced_by_no,
-    (SELECT GROUP_CONCAT(CONCAT(f.code, ':', f.status)) FROM card_functions f WHERE f.card_id = c.id) AS functions
+    prev.card_no AS replaces_no, nxt.id AS replaced_by_id, nxt.card_no AS replaced_by_no, f.code, f.status AS function_status
   FROM cards c LEFT JOIN residents r ON r.id = c.resident_id LEFT JOIN cards prev ON prev.id = c.replaces_card_id
-  WHERE c.card_no = ? LIMIT 1`;
+    LEFT JOIN cards nxt ON nxt.replaces_card_id = c.id LEFT JOIN card_functions f ON f.card_id = c.id
+  WHERE c.card_no = ?`;
 
 app.get('/floor/card/:cardNo', async (req, res) => {
-  const [rows] = await pool.query(VIEW_SQL, [req.params.cardNo]);
-  const row = (rows as Array<Record<string, string | null>>)[0];
+  const [result] = await pool.query(VIEW_SQL, [req.params.cardNo]);
+  const rows = result as Array<Record<string, string | null>>;
+  const row = rows[0];
   if (!row) {
     res.status(404).json({ code: 'CARD_NOT_FOUND' });
     return;
   }
-  const statuses = new Map((row.functions ?? '').split(',').map((p) => p.split(':') as [string, string]));
+  const statuses = new Map(rows.map((r) => [r.code, r.function_status]));
+  const replacedBy = rows
+    .filter((r) => r.replaced_by_no !== null)
+    .sort((x, y) => Number(y.replaced_by_id) - Number(x.replaced_by_id))[0]?.replaced_by_no;
   res.json({
     cardNo: row.card_no,
     type: row.type,
@@ -75,7 +78,7 @@ app.get('/floor/card/:cardNo', async (req, res) => {
     functions: FUNCTIONS.map((code) => ({ code, status: statuses.get(code) ?? 'inactive' })),
     validUntil: row.valid_until,
     ...(row.replaces_no ? { replaces: row.replaces_no } : {}),
-    ...(row.replaced_by_no ? { replacedBy: row.replaced_by_no } : {}),
+    ...(replacedBy ? { replacedBy } : {}),
   });
 });
 

@@ -93,6 +93,42 @@ describe('POST /api/v1/cards/:cardNo/replacement', () => {
     );
   });
 
+  it('when a replacement card is cancelled before collection and the card is replaced again, then its view names the later replacement and still lists each function once', async () => {
+    const { cardNo } = await residentWithActiveCard({ age: 40 });
+    await api('counterDL').post(`/api/v1/cards/${cardNo}/functions/bicycle/activate`).expect(200);
+    await api('counterDL').post(`/api/v1/cards/${cardNo}/functions/medical/activate`).expect(200);
+    const replacementCard = async () => {
+      const made = await api('counterDL')
+        .post(`/api/v1/cards/${cardNo}/replacement`, { payment: { amountFen: 2000, method: 'cash' } })
+        .expect(201);
+      await produce();
+      const ready = await api('counterDL').get(`/api/v1/applications/${made.body.applicationNo}`).expect(200);
+      return ready.body.cardNo as string;
+    };
+    const first = await replacementCard();
+    await api('counterDL').post(`/api/v1/cards/${first}/cancel`, { reason: 'duplicate' }).expect(200);
+    const second = await replacementCard();
+    assert.notEqual(second, first);
+
+    const old = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(old.body.status, 'lost');
+    assert.equal(old.body.replacedBy, second);
+    assert.deepEqual(
+      old.body.functions.map((f: { code: string }) => f.code),
+      ['medical', 'social_security', 'bicycle', 'library', 'parking'],
+    );
+    assert.deepEqual(functionStatuses(old.body), {
+      medical: 'suspended',
+      social_security: 'suspended',
+      bicycle: 'suspended',
+      library: 'suspended',
+      parking: 'suspended',
+    });
+    const cancelled = await api('counterDL').get(`/api/v1/cards/${first}`).expect(200);
+    assert.equal(cancelled.body.replaces, cardNo);
+    assert.equal(cancelled.body.replacedBy, undefined);
+  });
+
   it('when an active card is replaced, then the formal report is filed in the same step', async () => {
     const { cardNo } = await residentWithActiveCard({ age: 40 });
     await api('counterDL')
