@@ -42,9 +42,19 @@ const idNumberType: Extension = {
   },
 };
 
+/**
+ * An empty string is this field's own error (NAME_MISSING, PHONE_INVALID), reported before joi's base
+ * string checks: `allow('')` would instead accept it as a valid value and skip `validate` altogether.
+ */
+const emptyIs =
+  (code: string) =>
+  (value: unknown, helpers: CustomHelpers): { value: unknown; errors?: ReturnType<CustomHelpers['error']> } =>
+    value === '' ? { value, errors: helpers.error(code) } : { value };
+
 const personNameType: Extension = {
   type: 'personName',
-  base: BaseJoi.string().allow(''),
+  base: BaseJoi.string(),
+  prepare: emptyIs('NAME_MISSING'),
   messages: {
     NAME_MISSING: FIELD_MESSAGES.NAME_MISSING!,
     NAME_TOO_LONG: FIELD_MESSAGES.NAME_TOO_LONG!,
@@ -60,7 +70,8 @@ const personNameType: Extension = {
 
 const phoneType: Extension = {
   type: 'phone',
-  base: BaseJoi.string().allow(''),
+  base: BaseJoi.string(),
+  prepare: emptyIs('PHONE_INVALID'),
   messages: { PHONE_INVALID: FIELD_MESSAGES.PHONE_INVALID! },
   validate(value: string, helpers: CustomHelpers) {
     const phone = normalisePhone(value);

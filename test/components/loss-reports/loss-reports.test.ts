@@ -189,6 +189,26 @@ describe('POST /api/v1/cards/:cardNo/loss-reports', () => {
     assert.equal(res.body.code, 'IDENTITY_MISMATCH');
   });
 
+  it('when the name or the phone given for the check is an empty string, then 422 naming the field, not an identity mismatch', async () => {
+    const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
+    const report = await reportLoss('callCenter', cardNo, { name: '', idNumber: resident.idNumber }).expect(
+      422,
+    );
+    assert.deepEqual(
+      report.body.errors.map((e: { field: string; code: string }) => [e.field, e.code]),
+      [['verification.name', 'NAME_MISSING']],
+    );
+    const lift = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/lift-loss`, { verification: { idNumber: resident.idNumber, phone: '' } })
+      .expect(422);
+    assert.deepEqual(
+      lift.body.errors.map((e: { field: string; code: string }) => [e.field, e.code]),
+      [['verification.phone', 'PHONE_INVALID']],
+    );
+    const card = await api('callCenter').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(card.body.status, 'active');
+  });
+
   it('when an anonymous card is reported, then 409 ANONYMOUS_CARD_NOT_REPORTABLE', async () => {
     const issued = await api('counterDL')
       .post('/api/v1/anonymous-cards', { quantity: 1, centre: 'DL' })

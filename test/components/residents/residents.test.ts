@@ -86,6 +86,22 @@ describe('POST /api/v1/residents', () => {
     });
   });
 
+  it('when the name or the phone is an empty string, then 422 NAME_MISSING and PHONE_INVALID and nothing is written', async () => {
+    const idNumber = idNumberFor('1991-02-03');
+    const res = await api('counterDL')
+      .post('/api/v1/residents', { idNumber, name: '', phone: '', town: '大良街道' })
+      .expect(422);
+    const codes = Object.fromEntries(
+      res.body.errors.map((e: { field: string; code: string }) => [e.field, e.code]),
+    );
+    assert.deepEqual(codes, { name: 'NAME_MISSING', phone: 'PHONE_INVALID' });
+    const { db, vault } = harness().deps;
+    assert.equal(
+      await db('residents').where('id_number_hash', vault.lookupHash(idNumber)).first('id'),
+      undefined,
+    );
+  });
+
   it('when the identity check character is wrong, then ID_CHECKSUM; when 15 digits, then ID_FORMAT', async () => {
     const good = idNumberFor('1985-03-07');
     const bad = good.slice(0, 17) + (good[17] === '0' ? '1' : '0');
