@@ -1,11 +1,12 @@
 import { recordAudit } from '../../platform/audit';
 import { asOperator, type RequestContext } from '../../platform/context';
 import { ageOn, localDate, type Clock } from '../../platform/dates';
-import { inTransaction, type Db } from '../../platform/db';
+import { inTransaction, type Db, type Trx } from '../../platform/db';
 import { CommonErrors, raise } from '../../platform/errors';
 import { maskIdNumber, maskName } from '../../platform/masking';
 import type { PiiVault } from '../../platform/pii';
-import { cardsRepository, handOverCard } from '../cards';
+import { cardsRepository, handOverCard, type CardRecord } from '../cards';
+import { fileFormalReport } from '../loss-reports';
 import { examineIdNumber, GUARDIAN_BELOW_AGE, residentsRepository } from '../residents';
 import { ApplicationErrors } from './errors';
 import * as repo from './repository';
@@ -71,6 +72,7 @@ export class PickupService {
       const card = await cardsRepository.findByApplication(trx, app.dbId, { forUpdate: true });
       if (!card || card.status !== 'produced')
         raise(CommonErrors.INVALID_STATE, '卡片状态异常，请联系管理员');
+      await settleReportedPredecessor(trx, ctx, card, now);
       await handOverCard(trx, ctx, card, now, { applicationNo: app.applicationNo });
       await repo.updateApplication(
         trx,
@@ -118,4 +120,20 @@ export class PickupService {
       };
     });
   }
+}
+
+/**
+ * An exchange card collected while the card it replaces stands temporarily reported: the holder now
+ * has its successor, so the missing card is lost for good. The loss is made formal (its temporary report
+ * superseded) before the hand-over, which would otherwise retire the card with its report still open.
+ */
+async function settleReportedPredecessor(
+  trx: Trx,
+  ctx: RequestContext,
+  card: CardRecord,
+  now: Date,
+): Promise<void> {
+  if (card.replacesCardDbId === null) return;
+  const old = await cardsRepository.findByDbId(trx, card.replacesCardDbId, { forUpdate: true });
+  if (old?.status === 'temp_lost') await fileFormalReport(trx, ctx, old, now);
 }

@@ -121,7 +121,9 @@ export async function transitionCard(...args: Parameters<typeof cardTransition>)
 /**
  * Hands a produced card to its holder. A replacement or exchange card takes over from the card it
  * replaces: an exchanged card becomes `replaced` (first, so the one-live-card key is never broken) and
- * the functions the holder had move across.
+ * the functions the holder had move across. A card it replaces that stands temporarily reported is the
+ * caller's to settle first (its report belongs to the loss reports); left so, the one-live-card key
+ * refuses the hand-over.
  */
 export async function handOverCard(
   trx: Trx,
@@ -136,9 +138,9 @@ export async function handOverCard(
     const old = await repo.findByDbId(trx, card.replacesCardDbId, { forUpdate: true });
     if (old) {
       carried = await repo.wantedFunctionsOf(trx, old.dbId);
-      if (old.status === 'active' || old.status === 'temp_lost') {
+      if (old.status === 'active') {
         // an exchange (or a replacement whose old card was still in hand) retires the old card now
-        await transitionCard(trx, ctx, old, old.status === 'active' ? 'replaced' : 'lost', at, {
+        await transitionCard(trx, ctx, old, 'replaced', at, {
           action: 'card.replaced',
           reason: 'replaced',
           extra: { replacedBy: card.cardNo },

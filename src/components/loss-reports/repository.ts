@@ -95,14 +95,19 @@ export function closeReport(conn: Conn, dbId: number, status: ReportStatus, by: 
   return conn('loss_reports').where('id', dbId).update({ status, closed_by: by, closed_at: at });
 }
 
-/** Open temporary reports whose time is up: the sweeper's work list. */
+/**
+ * Open temporary reports whose time is up: the sweeper's work list. Only reports whose card still
+ * stands temporarily reported: one left open on a card that has moved on (which nothing writes any
+ * more) cannot be lapsed, and a page full of them would stop the sweeper reaching the rest.
+ */
 export async function lapsedReportIds(conn: Conn, now: Date, limit: number): Promise<string[]> {
-  const rows = (await conn('loss_reports')
-    .where({ status: 'open', kind: 'temporary' })
-    .where('expires_at', '<=', now)
-    .orderBy('expires_at')
+  const rows = (await conn('loss_reports as lr')
+    .join('cards as c', 'c.id', 'lr.card_id')
+    .where({ 'lr.status': 'open', 'lr.kind': 'temporary', 'c.status': 'temp_lost' })
+    .where('lr.expires_at', '<=', now)
+    .orderBy('lr.expires_at')
     .limit(limit)
-    .select('report_id')) as Array<{ report_id: string }>;
+    .select('lr.report_id')) as Array<{ report_id: string }>;
   return rows.map((r) => r.report_id);
 }
 

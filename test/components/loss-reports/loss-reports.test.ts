@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { lapseTemporaryReport, sweepLapsedReports } from '../../../src/components/loss-reports';
+import {
+  lapseTemporaryReport,
+  lossReportsRepository,
+  sweepLapsedReports,
+} from '../../../src/components/loss-reports';
 import {
   api,
   applyFor,
@@ -95,6 +99,30 @@ describe('POST /api/v1/cards/:cardNo/loss-reports', () => {
     await sweepLapsedReports.handle({}, h.deps, noProgress);
     const card = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
     assert.equal(card.body.status, 'temp_lost');
+  });
+
+  it("when an open report's card has moved on without it, then the sweeper passes it by and still lapses the others", async () => {
+    const h = harness();
+    const stray = await residentWithActiveCard({ age: 30 });
+    const due = await residentWithActiveCard({ age: 31 });
+    const strayReport = await reportLoss('callCenter', stray.cardNo, verificationOf(stray.resident)).expect(
+      201,
+    );
+    await reportLoss('callCenter', due.cardNo, verificationOf(due.resident)).expect(201);
+    // the state an earlier fault could leave: the card active again, its report still open
+    await h.deps.db('cards').where('card_no', stray.cardNo).update({ status: 'active' });
+    h.clock.advance(SEVEN_DAYS_MS + 1000);
+
+    const ids = await lossReportsRepository.lapsedReportIds(h.deps.db, h.clock.now(), 200);
+    assert.ok(!ids.includes(strayReport.body.reportId));
+    await sweepLapsedReports.handle({}, h.deps, noProgress);
+    const lapsed = await api('counterDL').get(`/api/v1/cards/${due.cardNo}`).expect(200);
+    assert.equal(lapsed.body.status, 'active');
+    const strayRow = await h.deps
+      .db('loss_reports')
+      .where('report_id', strayReport.body.reportId)
+      .first('status');
+    assert.equal(strayRow.status, 'open');
   });
 
   it('when ten reports for one card arrive at once, then one is filed and nine are refused', async () => {

@@ -260,6 +260,58 @@ describe('POST /api/v1/cards/:cardNo/exchange', () => {
     );
   });
 
+  it("when the exchange card is collected while the old card stands temporarily reported, then the old card's loss becomes formal and no report is left open", async () => {
+    const h = harness();
+    const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
+    await api('counterDL').post(`/api/v1/cards/${cardNo}/functions/bicycle/activate`).expect(200);
+    const exchange = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/exchange`, { reason: 'damaged', waiver: { reason: '芯片质量问题' } })
+      .expect(201);
+    const temporary = await api('callCenter')
+      .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+        kind: 'temporary',
+        verification: { name: resident.name, idNumber: resident.idNumber },
+      })
+      .expect(201);
+    await produce();
+    const pickup = await api('counterDL')
+      .post('/api/v1/pickups', { receiptNo: exchange.body.receipt.receiptNo, idNumber: resident.idNumber })
+      .expect(200);
+
+    const old = await api('counterDL').get(`/api/v1/cards/${cardNo}`).expect(200);
+    assert.equal(old.body.status, 'lost');
+    assert.equal(old.body.replacedBy, pickup.body.card.cardNo);
+    const reports = (await h.deps
+      .db('loss_reports as lr')
+      .join('cards as c', 'c.id', 'lr.card_id')
+      .where('c.card_no', cardNo)
+      .orderBy('lr.id')
+      .select('lr.report_id', 'lr.kind', 'lr.status')) as Array<{
+      report_id: string;
+      kind: string;
+      status: string;
+    }>;
+    assert.deepEqual(
+      reports.map((r) => [r.kind, r.status]),
+      [
+        ['temporary', 'superseded'],
+        ['formal', 'final'],
+      ],
+    );
+    assert.equal(reports[0]!.report_id, temporary.body.reportId);
+    const lift = await api('counterDL')
+      .post(`/api/v1/cards/${cardNo}/lift-loss`, { verification: { idNumber: resident.idNumber } })
+      .expect(409);
+    assert.equal(lift.body.code, 'LOSS_REPORT_FORMAL');
+    assert.deepEqual((await auditEvents('card', cardNo)).map((e) => e.action).slice(-2), [
+      'card.reported_temporary',
+      'card.reported_formal',
+    ]);
+    const fresh = await api('counterDL').get(`/api/v1/cards/${pickup.body.card.cardNo}`).expect(200);
+    assert.equal(fresh.body.status, 'active');
+    assert.equal(fresh.body.functions.find((f: { code: string }) => f.code === 'bicycle').status, 'active');
+  });
+
   it('when exchanged without a waiver, then the exchange fee is due', async () => {
     const { cardNo } = await residentWithActiveCard({ age: 30 });
     const none = await api('counterDL')
