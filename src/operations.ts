@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import type { AppDeps } from './deps';
+import { probeDatabase } from './platform/db';
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([
@@ -22,7 +23,7 @@ export function operationsRouter(deps: AppDeps): Router {
       return;
     }
     const [mysql, redis] = await Promise.all([
-      withTimeout(deps.db.raw('SELECT 1'), 2000).then(
+      withTimeout(probeDatabase(deps.config.databaseUrl, 2000), 2000).then(
         () => 'ok',
         () => 'unreachable',
       ),

@@ -1,7 +1,7 @@
 import type { Config } from './config';
 import type { AppDeps } from './deps';
 import { systemClock } from './platform/dates';
-import { createDb } from './platform/db';
+import { API_LOCK_WAIT_SECONDS, createDb } from './platform/db';
 import { createLogger } from './platform/logger';
 import { createPiiVault } from './platform/pii';
 import { createQueues } from './platform/queue';
@@ -17,7 +17,7 @@ export function openDeps(config: Config, purpose: 'api' | 'worker' | 'cli'): App
     config,
     logger,
     redis,
-    db: createDb(config.databaseUrl, config.dbPoolMax),
+    db: createDb(config.databaseUrl, config.dbPoolMax, purpose === 'api' ? API_LOCK_WAIT_SECONDS : undefined),
     queues: createQueues(redis, config.queuePrefix, logger),
     vault: createPiiVault(config.piiEncryptionKey, config.piiHashKey),
     clock: systemClock,

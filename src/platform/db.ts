@@ -1,4 +1,5 @@
 import knex, { type Knex } from 'knex';
+import { createConnection } from 'mysql2';
 import { requestScope, type CommitMark } from './request-context';
 
 export type Db = Knex;
@@ -10,17 +11,41 @@ interface RawConnection {
   query(sql: string, cb: (err: Error | null) => void): void;
 }
 
-export function createDb(databaseUrl: string, poolMax: number): Db {
+/**
+ * How long an API request waits for a row another transaction holds, in seconds (MariaDB's default is
+ * 50). A request waiting on a held row keeps its pooled connection: thirty counters retrying one card
+ * whose row a stuck session holds would otherwise take the whole pool from everyone else's cards for
+ * the better part of a minute. After this long the request answers CONCURRENT_UPDATE (try again).
+ */
+export const API_LOCK_WAIT_SECONDS = 5;
+
+function connectionSettings(url: URL) {
+  return {
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: url.pathname.replace(/^\//, ''),
+    charset: 'utf8mb4',
+  };
+}
+
+/** `lockWaitSeconds`: see API_LOCK_WAIT_SECONDS; the server's own default when not given. */
+export function createDb(databaseUrl: string, poolMax: number, lockWaitSeconds?: number): Db {
   const url = new URL(databaseUrl);
+  const sessionSettings = [
+    "SET time_zone = '+00:00'",
+    // READ COMMITTED: rules are enforced by explicit row locks and unique keys, not by gap locks,
+    // which under REPEATABLE READ turn concurrent inserts into deadlocks
+    'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
+    ...(lockWaitSeconds === undefined
+      ? []
+      : [`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.floor(lockWaitSeconds))}`]),
+  ];
   return knex({
     client: 'mysql2',
     connection: {
-      host: url.hostname,
-      port: Number(url.port || 3306),
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      database: url.pathname.replace(/^\//, ''),
-      charset: 'utf8mb4',
+      ...connectionSettings(url),
       // every DATETIME is UTC; DATEs come back as the strings they are, so no time zone can move a birthday
       timezone: 'Z',
       // knex's typings only know the boolean form; mysql2 accepts a list of column types
@@ -36,14 +61,11 @@ export function createDb(databaseUrl: string, poolMax: number): Db {
       min: 0,
       max: poolMax,
       afterCreate(conn: RawConnection, done: (err: Error | null, c: RawConnection) => void) {
-        conn.query("SET time_zone = '+00:00'", (zoneErr) => {
-          if (zoneErr) return done(zoneErr, conn);
-          // READ COMMITTED: rules are enforced by explicit row locks and unique keys, not by gap locks,
-          // which under REPEATABLE READ turn concurrent inserts into deadlocks
-          conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (isoErr) =>
-            done(isoErr, conn),
-          );
-        });
+        const next = (i: number) => {
+          if (i === sessionSettings.length) return done(null, conn);
+          conn.query(sessionSettings[i]!, (err) => (err ? done(err, conn) : next(i + 1)));
+        };
+        next(0);
       },
     },
     acquireConnectionTimeout: 10000,
@@ -76,6 +98,31 @@ export function isRetryableTransactionError(err: unknown): boolean {
 }
 
 /**
+ * A transaction is run again at once only when it was a deadlock's victim: the other side has gone
+ * ahead. After a lock wait timeout the row is still held, and waiting again would hold the pooled
+ * connection as long once more.
+ */
+function isDeadlock(err: unknown): boolean {
+  return mysqlErrno(err) === MYSQL.DEADLOCK;
+}
+
+/**
+ * Whether the database answers, on a connection of its own: a pool whose connections are all busy is
+ * not a database that is away, and a readiness check that waited for one would say it was.
+ */
+export async function probeDatabase(databaseUrl: string, timeoutMs: number): Promise<void> {
+  const connection = createConnection({
+    ...connectionSettings(new URL(databaseUrl)),
+    connectTimeout: timeoutMs,
+  });
+  try {
+    await connection.promise().query('SELECT 1');
+  } finally {
+    connection.destroy();
+  }
+}
+
+/**
  * Runs `work` in a transaction and runs it again when the database chose it as a deadlock victim:
  * the whole transaction was rolled back, so trying again is safe.
  */
@@ -95,7 +142,7 @@ export async function inTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>, a
       return result;
     } catch (err) {
       if (hook && open) hook.rolledBack(open);
-      if (attempt >= attempts || !isRetryableTransactionError(err)) throw err;
+      if (attempt >= attempts || !isDeadlock(err)) throw err;
       await retryPause(attempt);
     }
   }
@@ -221,7 +268,7 @@ function compile(statements: readonly Statement[]): { sql: string; bindings: unk
  * driver as every other query is, over one pooled connection held for the two trips. `decide` runs while
  * the rows are locked and must not wait for anything (in particular not for another pooled connection:
  * read what it needs, such as the function catalogue, before). It throws to refuse, and the transaction
- * is rolled back. A deadlock or lock wait timeout runs the whole transaction again, as inTransaction does.
+ * is rolled back. A deadlock runs the whole transaction again, as inTransaction does.
  */
 export async function inTwoRoundTrips<R extends unknown[], T>(
   db: Db,
@@ -243,7 +290,7 @@ export async function inTwoRoundTrips<R extends unknown[], T>(
       // the server has stopped at the failed statement, so COMMIT never ran; a lost connection has
       // nothing to roll back, and the pool drops it when it is next handed out
       await send(connection, 'ROLLBACK', []).catch(() => undefined);
-      if (attempt >= attempts || !isRetryableTransactionError(err)) throw err;
+      if (attempt >= attempts || !isDeadlock(err)) throw err;
       await retryPause(attempt);
     } finally {
       void lender.releaseConnection(connection);

@@ -4,7 +4,7 @@ import type { Express } from 'express';
 import { buildApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import type { AppDeps } from '../../src/deps';
-import { createDb } from '../../src/platform/db';
+import { API_LOCK_WAIT_SECONDS, createDb } from '../../src/platform/db';
 import { createLogger } from '../../src/platform/logger';
 import { createPiiVault } from '../../src/platform/pii';
 import { createQueues, QUEUE_NAMES } from '../../src/platform/queue';
@@ -45,7 +45,8 @@ export async function startHarness(): Promise<Harness> {
   fs.mkdirSync(path.dirname(config.logFile!), { recursive: true });
   fs.writeFileSync(config.logFile!, '');
   await freshDatabase(config);
-  const db = createDb(config.databaseUrl, config.dbPoolMax);
+  // the API's settings: the suite's requests are served as an API process serves them
+  const db = createDb(config.databaseUrl, config.dbPoolMax, API_LOCK_WAIT_SECONDS);
   await migrate(db);
   await seedReferenceData(db);
   const redis = createRedis(config.redisUrl, 'api');
