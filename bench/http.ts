@@ -265,44 +265,48 @@ async function main(): Promise<void> {
       refusals.set(key, (refusals.get(key) ?? 0) + 1);
     };
 
-    if (SCENARIOS.has('b')) console.log('(b) temporary loss report + lift cycles…');
-    const bProduct = await only('b', {
-      url: product,
-      requests: [
-        {
-          method: 'POST',
-          onResponse: noteRefusal('(b) report'),
-          setupRequest: setup((req, ctx) => {
-            const h = (ctx.holder = freeHolders.shift()!);
-            return {
-              ...req,
-              path: `/api/v1/cards/${h.cardNo}/loss-reports`,
-              headers: auth(callCentre),
-              body: JSON.stringify({
-                kind: 'temporary',
-                verification: { name: h.name, idNumber: h.idNumber },
-              }),
-            };
-          }),
-        },
-        {
-          method: 'POST',
-          onResponse: (status: number, body: string, ctx: object) => {
-            noteRefusal('(b) lift')(status, body);
-            freeHolders.push((ctx as Ctx).holder!);
+    type CycleRequest = Pick<autocannon.Request, 'path' | 'headers' | 'body'>;
+    /** A temporary report and its lift, one card a cycle, taken from the free list and given back. */
+    const lossCycles = (
+      label: string,
+      url: string,
+      report: (h: Holder) => CycleRequest,
+      lift: (h: Holder) => CycleRequest,
+    ) =>
+      only('b', {
+        url,
+        requests: [
+          {
+            method: 'POST',
+            onResponse: noteRefusal(`${label} report`),
+            setupRequest: setup((req, ctx) => ({ ...req, ...report((ctx.holder = freeHolders.shift()!)) })),
           },
-          setupRequest: setup((req, ctx) => {
-            const h = ctx.holder!;
-            return {
-              ...req,
-              path: `/api/v1/cards/${h.cardNo}/lift-loss`,
-              headers: auth(counter),
-              body: JSON.stringify({ verification: { idNumber: h.idNumber } }),
-            };
-          }),
-        },
-      ],
-    });
+          {
+            method: 'POST',
+            onResponse: (status: number, body: string, ctx: object) => {
+              noteRefusal(`${label} lift`)(status, body);
+              freeHolders.push((ctx as Ctx).holder!);
+            },
+            setupRequest: setup((req, ctx) => ({ ...req, ...lift(ctx.holder!) })),
+          },
+        ],
+      });
+
+    if (SCENARIOS.has('b')) console.log('(b) temporary loss report + lift cycles…');
+    const bProduct = await lossCycles(
+      '(b)',
+      product,
+      (h) => ({
+        path: `/api/v1/cards/${h.cardNo}/loss-reports`,
+        headers: auth(callCentre),
+        body: JSON.stringify({ kind: 'temporary', verification: { name: h.name, idNumber: h.idNumber } }),
+      }),
+      (h) => ({
+        path: `/api/v1/cards/${h.cardNo}/lift-loss`,
+        headers: auth(counter),
+        body: JSON.stringify({ verification: { idNumber: h.idNumber } }),
+      }),
+    );
     let txIndex = 0;
     const txBase = await only(SCENARIOS.has('b') ? 'b' : 'c', {
       url: bare,
@@ -315,37 +319,20 @@ async function main(): Promise<void> {
     });
 
     // the same cycles on the hand-written floor, which leaves every card as the product does
-    const bFloor = await only('b', {
-      url: bare,
-      requests: [
-        {
-          method: 'POST',
-          onResponse: noteRefusal('(b) floor report'),
-          setupRequest: setup((req, ctx) => {
-            const h = (ctx.holder = freeHolders.shift()!);
-            return {
-              ...req,
-              path: `/floor/report/${h.cardNo}`,
-              headers: { ...json },
-              body: JSON.stringify({ name: h.name, idNumber: h.idNumber }),
-            };
-          }),
-        },
-        {
-          method: 'POST',
-          onResponse: (status: number, body: string, ctx: object) => {
-            noteRefusal('(b) floor lift')(status, body);
-            freeHolders.push((ctx as Ctx).holder!);
-          },
-          setupRequest: setup((req, ctx) => ({
-            ...req,
-            path: `/floor/lift/${ctx.holder!.cardNo}`,
-            headers: { ...json },
-            body: JSON.stringify({ idNumber: ctx.holder!.idNumber }),
-          })),
-        },
-      ],
-    });
+    const bFloor = await lossCycles(
+      '(b) floor',
+      bare,
+      (h) => ({
+        path: `/floor/report/${h.cardNo}`,
+        headers: { ...json },
+        body: JSON.stringify({ name: h.name, idNumber: h.idNumber }),
+      }),
+      (h) => ({
+        path: `/floor/lift/${h.cardNo}`,
+        headers: { ...json },
+        body: JSON.stringify({ idNumber: h.idNumber }),
+      }),
+    );
 
     if (SCENARIOS.has('c')) console.log('(c) application + cancel cycles…');
     const cProduct = await only('c', {

@@ -15,6 +15,15 @@ import { harness } from '../support/harness';
 describe('statements sent in one round trip', () => {
   const marker = (n: number) => `round-trip-test-${n}-${Date.now()}`;
 
+  /** A hotlist row for a card that does not exist: the foreign key refuses it. */
+  const hotlistRowOfNoCard = () => ({
+    card_id: 999999999,
+    card_no: 'none',
+    usable: false,
+    reason: 'x',
+    at: new Date(),
+  });
+
   const auditRow = (action: string) => ({
     at: new Date(),
     action,
@@ -46,14 +55,7 @@ describe('statements sent in one round trip', () => {
       inTransaction(db, (trx) =>
         inOneRoundTrip(trx, [
           trx('audit_events').insert(auditRow(action)),
-          // the card does not exist: the foreign key refuses the row
-          trx('hotlist').insert({
-            card_id: 999999999,
-            card_no: 'none',
-            usable: false,
-            reason: 'x',
-            at: new Date(),
-          }),
+          trx('hotlist').insert(hotlistRowOfNoCard()),
           trx('audit_events').insert(auditRow(action)),
         ]),
       ),
@@ -128,13 +130,7 @@ describe('statements sent in one round trip', () => {
             () => ({
               writes: [
                 pool('audit_events').insert(auditRow(action)),
-                pool('hotlist').insert({
-                  card_id: 999999999,
-                  card_no: 'none',
-                  usable: false,
-                  reason: 'x',
-                  at: new Date(),
-                }),
+                pool('hotlist').insert(hotlistRowOfNoCard()),
               ],
               value: 'unreachable',
             }),
