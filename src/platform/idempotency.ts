@@ -96,11 +96,22 @@ function commitHook(db: Db, where: { caller: string; idem_key: string; owner: Bu
 }
 
 /**
+ * Answers that tell the client to try again (a server failure, a rate limit, a row held by another
+ * transaction). Kept against the key, they would be the answer to every retry, and the retry they ask
+ * for could never happen.
+ */
+function asksForRetry(status: number, body: unknown): boolean {
+  if (status >= 500 || status === 429) return true;
+  const code = typeof body === 'object' && body !== null ? (body as { code?: unknown }).code : undefined;
+  return code === CommonErrors.CONCURRENT_UPDATE.code;
+}
+
+/**
  * `Idempotency-Key` on POST: the first request with a key runs and its response is kept (sealed, as it
  * may hold personal data); a retry with the same key and body from the same caller gets that response
  * again and changes nothing; the same key with another body is refused. A request that is still running
- * answers 409 so the client waits rather than running it twice. Server failures (5xx) are not kept, so
- * the client can try again. A claim left by a request that died is taken over after CLAIM_LEASE_MS;
+ * answers 409 so the client waits rather than running it twice. Answers asking for a retry (5xx, 429,
+ * CONCURRENT_UPDATE) are not kept, so the client can try again. A claim left by a request that died is taken over after CLAIM_LEASE_MS;
  * one whose work committed but whose response was lost answers IDEMPOTENCY_RESPONSE_LOST, never a redo.
  */
 export function idempotency(db: Db, vault: PiiVault, hashKey: Buffer) {
@@ -156,7 +167,7 @@ export function idempotency(db: Db, vault: PiiVault, hashKey: Buffer) {
     res.json = (body: unknown) => {
       if (scope) scope.commitHook = undefined;
       const status = res.statusCode;
-      if (status >= 500) {
+      if (asksForRetry(status, body)) {
         // answer at once; the claim is released as soon as the database lets us, so a retry can run.
         // Only a claim still pending: one marked applied belongs to work that committed before the
         // failure (a read after the commit, or a COMMIT whose answer was lost), and a retry must not

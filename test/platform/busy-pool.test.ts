@@ -53,4 +53,33 @@ describe('a busy connection pool', () => {
     const card = await api('callCenter').get(`/api/v1/cards/${held.cardNo}`).expect(200);
     assert.equal(card.body.status, 'active');
   });
+
+  it('when a report sent with an Idempotency-Key was refused with CONCURRENT_UPDATE, then the retry with that key is carried out', async function () {
+    this.timeout(30_000);
+    const { config } = harness();
+    const { resident, cardNo } = await residentWithActiveCard({ age: 30 });
+    const send = () =>
+      api('callCenter')
+        .post(`/api/v1/cards/${cardNo}/loss-reports`, {
+          kind: 'temporary',
+          verification: { name: resident.name, idNumber: resident.idNumber },
+        })
+        .set('Idempotency-Key', `held-${cardNo}`);
+    const session = createDb(config.databaseUrl, 1);
+    const trx = await session.transaction();
+    try {
+      await trx('cards').where('card_no', cardNo).forUpdate().select('id');
+      const refused = await send().expect(409);
+      assert.equal(refused.body.code, 'CONCURRENT_UPDATE');
+    } finally {
+      await trx.rollback();
+      await session.destroy();
+    }
+    const retried = await send().expect(201);
+    assert.equal(retried.headers['idempotent-replayed'], undefined);
+    assert.equal(retried.body.card.status, 'temp_lost');
+    const replayed = await send().expect(201);
+    assert.equal(replayed.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(replayed.body, retried.body);
+  });
 });
