@@ -4,6 +4,7 @@ import { produceCards, recoverRuns } from '../src/components/production';
 import { lapseTemporaryReport, sweepLapsedReports } from '../src/components/loss-reports';
 import { sealUncollected } from '../src/components/applications';
 import { importBatch, purgeUploads, recoverBatches } from '../src/components/collection';
+import { purgeIdempotencyKeys } from '../src/platform/idempotency-retention';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the registry holds every payload type
 type AnyJob = JobDefinition<any>;
@@ -18,6 +19,7 @@ export const JOBS: ReadonlyArray<AnyJob> = [
   importBatch,
   recoverBatches,
   purgeUploads,
+  purgeIdempotencyKeys,
 ];
 
 export function jobsByQueue(): Map<QueueName, Map<string, AnyJob>> {

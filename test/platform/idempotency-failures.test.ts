@@ -5,6 +5,7 @@ import request from 'supertest';
 import { inTransaction } from '../../src/platform/db';
 import { errorHandler } from '../../src/platform/http';
 import { idempotency } from '../../src/platform/idempotency';
+import { IDEMPOTENCY_RETENTION_DAYS, purgeIdempotencyKeys } from '../../src/platform/idempotency-retention';
 import { requestScope } from '../../src/platform/request-context';
 import { harness } from '../support/harness';
 
@@ -81,5 +82,33 @@ describe('Idempotency-Key on a request that fails with a 5xx', () => {
     assert.equal(await claimState(key), undefined);
     await request(app).post('/fail-before-commit').set('Idempotency-Key', key).send({ n: 2 }).expect(500);
     assert.equal(runs, before + 2);
+  });
+});
+
+describe('purge-idempotency-keys job', () => {
+  it('when keys are older than the retention, then they are deleted and younger ones kept', async () => {
+    const h = harness();
+    const now = h.clock.now().getTime();
+    const day = 24 * 3600 * 1000;
+    const key = (name: string, ageDays: number) => ({
+      caller: 'operator:retention-test',
+      idem_key: name,
+      request_hash: Buffer.alloc(32),
+      state: 'done',
+      created_at: new Date(now - ageDays * day),
+    });
+    await h.deps
+      .db('idempotency_keys')
+      .insert([key('old-1', IDEMPOTENCY_RETENTION_DAYS + 1), key('old-2', 30), key('young', 1)]);
+    const result = await purgeIdempotencyKeys.handle({}, h.deps, {
+      updateProgress: () => Promise.resolve(),
+      attemptsMade: 0,
+    });
+    assert.deepEqual(result, { purged: 2 });
+    const left = await h.deps
+      .db('idempotency_keys')
+      .where('caller', 'operator:retention-test')
+      .pluck('idem_key');
+    assert.deepEqual(left, ['young']);
   });
 });
