@@ -201,6 +201,12 @@ export function firstRow<R, T>(
   };
 }
 
+/** Statements compiled by knex into one text, for the driver to send in one round trip. */
+function compile(statements: readonly Statement[]): { sql: string; bindings: Knex.SqlNative['bindings'] } {
+  const compiled = statements.map((s) => s.toSQL().toNative());
+  return { sql: compiled.map((c) => c.sql).join(';\n'), bindings: compiled.flatMap((c) => c.bindings) };
+}
+
 /**
  * Sends statements to the database in one round trip and returns each one's result in order: its rows
  * for a read, the OK packet for a write. On a busy counter day most of a transaction's cost is the trip
@@ -213,24 +219,10 @@ export async function inOneRoundTrip(
 ): Promise<unknown[]> {
   const list = statements.filter((s): s is Statement => s !== undefined);
   if (list.length === 0) return [];
-  const compiled = list.map((s) => s.toSQL().toNative());
-  const sql = compiled.map((c) => c.sql).join(';\n');
-  const bindings = compiled.flatMap((c) => c.bindings);
+  const { sql, bindings } = compile(list);
   const [results] = (await conn.raw(sql, bindings)) as [unknown];
   // the driver nests results only when there is more than one statement
   return list.length === 1 ? [results] : (results as unknown[]);
-}
-
-/** Several reads in one round trip, each mapped by its own mapper. */
-export async function readTogether<T extends unknown[]>(
-  conn: Conn,
-  reads: { [K in keyof T]: Read<T[K]> },
-): Promise<T> {
-  const results = await inOneRoundTrip(
-    conn,
-    reads.map((r: Read<unknown>) => r.statement),
-  );
-  return reads.map((r: Read<unknown>, i) => r.map(results[i])) as T;
 }
 
 /** What a two-round-trip transaction decided: its writes, and its value or a read to make after them. */
@@ -252,11 +244,6 @@ function send(connection: PooledConnection, sql: string, bindings: readonly unkn
   return new Promise((resolve, reject) =>
     connection.query(sql, bindings, (err, results) => (err ? reject(err) : resolve(results as unknown[]))),
   );
-}
-
-function compile(statements: readonly Statement[]): { sql: string; bindings: unknown[] } {
-  const compiled = statements.map((s) => s.toSQL().toNative());
-  return { sql: compiled.map((c) => c.sql).join(';\n'), bindings: compiled.flatMap((c) => c.bindings) };
 }
 
 /**

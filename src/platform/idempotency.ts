@@ -69,7 +69,7 @@ async function persistently(op: () => PromiseLike<unknown>): Promise<void> {
  * still owns it: committed work and the key's state can never disagree, and a request whose claim was
  * taken over rolls back instead of acting a second time.
  */
-function commitHook(db: Db, where: { caller: string; idem_key: string; owner: Buffer }): CommitHook {
+function commitHook(where: { caller: string; idem_key: string; owner: Buffer }): CommitHook {
   let markedIn: object | undefined;
   let applied = false;
   return {
@@ -111,8 +111,9 @@ function asksForRetry(status: number, body: unknown): boolean {
  * may hold personal data); a retry with the same key and body from the same caller gets that response
  * again and changes nothing; the same key with another body is refused. A request that is still running
  * answers 409 so the client waits rather than running it twice. Answers asking for a retry (5xx, 429,
- * CONCURRENT_UPDATE) are not kept, so the client can try again. A claim left by a request that died is taken over after CLAIM_LEASE_MS;
- * one whose work committed but whose response was lost answers IDEMPOTENCY_RESPONSE_LOST, never a redo.
+ * CONCURRENT_UPDATE) are not kept, so the client can try again. A claim left by a request that died is
+ * taken over after CLAIM_LEASE_MS; one whose work committed but whose response was lost answers
+ * IDEMPOTENCY_RESPONSE_LOST, never a redo.
  */
 export function idempotency(db: Db, vault: PiiVault, hashKey: Buffer) {
   return async (req: Request, res: Response, next: NextFunction, caller: string): Promise<void> => {
@@ -162,7 +163,7 @@ export function idempotency(db: Db, vault: PiiVault, hashKey: Buffer) {
 
     const mine = { ...id, owner };
     const scope = requestScope.getStore();
-    if (scope) scope.commitHook = commitHook(db, mine);
+    if (scope) scope.commitHook = commitHook(mine);
     const sendJson = res.json.bind(res);
     res.json = (body: unknown) => {
       if (scope) scope.commitHook = undefined;

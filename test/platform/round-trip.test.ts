@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { AppError, CommonErrors, raise } from '../../src/platform/errors';
-import {
-  createDb,
-  firstRow,
-  inOneRoundTrip,
-  inTransaction,
-  inTwoRoundTrips,
-  readTogether,
-} from '../../src/platform/db';
+import { createDb, firstRow, inOneRoundTrip, inTransaction, inTwoRoundTrips } from '../../src/platform/db';
 import { requestScope, type CommitHook } from '../../src/platform/request-context';
 import { harness } from '../support/harness';
 
@@ -67,10 +60,14 @@ describe('statements sent in one round trip', () => {
 
   it('when reads travel together, then each is mapped by its own mapper, a missing row as undefined', async () => {
     const { db } = harness().deps;
-    const [centre, nothing] = await readTogether(db, [
-      firstRow(db('service_centres').where('code', 'DL').select('code'), (r: { code: string }) => r.code),
-      firstRow(db('service_centres').where('code', 'NONE').select('code'), (r: { code: string }) => r.code),
-    ]);
+    const [centre, nothing] = await inTwoRoundTrips(
+      db,
+      () => [
+        firstRow(db('service_centres').where('code', 'DL').select('code'), (r: { code: string }) => r.code),
+        firstRow(db('service_centres').where('code', 'NONE').select('code'), (r: { code: string }) => r.code),
+      ],
+      (values) => ({ writes: [], value: values }),
+    );
     assert.equal(centre, 'DL');
     assert.equal(nothing, undefined);
   });

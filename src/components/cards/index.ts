@@ -4,5 +4,5 @@ export { CardErrors } from './errors';
 export * as cardsRepository from './repository';
 export type { CardRecord, CardStatus, CardType } from './repository';
 export { cardRoutes, cardParams } from './routes';
-export { cardChange, cardTransition, transitionCard, handOverCard, isUsable } from './lifecycle';
+export { cardChange, transitionCard, handOverCard, isUsable } from './lifecycle';
 export { appendHotlist, hotlistAfter, hotlistOfCard, type HotlistEntry } from './hotlist';

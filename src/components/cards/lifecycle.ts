@@ -37,7 +37,7 @@ const suspendsFunctions = (from: CardStatus, to: CardStatus) =>
  * appends to the hotlist when usability changes, and records the audit event — all in the caller's
  * transaction, with the card row already locked by the caller. The writes are built on `conn` and
  * handed back unsent, so a caller can send them with its own in one round trip; transitionCard sends
- * them straight away. `catalogue` is the function catalogue, needed when the move suspends functions.
+ * them at once. `catalogue` is the function catalogue, needed when the move suspends functions.
  */
 export function cardChange(
   conn: Conn,
@@ -97,24 +97,21 @@ export function cardChange(
   return { card: { ...card, status: to }, writes };
 }
 
-/** cardChange in the caller's transaction, reading the function catalogue when the move needs it. */
-export async function cardTransition(
+/**
+ * A card's change of status (see cardChange), written at once in the caller's transaction. Which
+ * functions a card type allows is fixed reference data: the cached catalogue will do.
+ */
+export async function transitionCard(
   trx: Trx,
   ctx: RequestContext,
   card: CardRecord,
   to: CardStatus,
   at: Date,
   t: Transition,
-): Promise<{ card: CardRecord; writes: Array<Statement | undefined> }> {
-  // which functions a card type allows is fixed reference data: the cached copy will do
+): Promise<CardRecord> {
   const catalogue = suspendsFunctions(card.status, to) ? await functionsRepository.cachedCatalogue(trx) : [];
-  return cardChange(trx, catalogue, ctx, card, to, at, t);
-}
-
-/** A card's change of status (see cardTransition), written at once. */
-export async function transitionCard(...args: Parameters<typeof cardTransition>): Promise<CardRecord> {
-  const change = await cardTransition(...args);
-  await inOneRoundTrip(args[0], change.writes);
+  const change = cardChange(trx, catalogue, ctx, card, to, at, t);
+  await inOneRoundTrip(trx, change.writes);
   return change.card;
 }
 
