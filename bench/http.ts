@@ -221,41 +221,28 @@ async function main(): Promise<void> {
 
     if (SCENARIOS.has('a')) console.log('(a) card reads…');
     let readIndex = 0;
-    const aProduct = await only('a', {
-      url: product,
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (req) => ({
-            ...req,
-            path: `/api/v1/cards/${holders[readIndex++ % holders.length]!.cardNo}`,
-            headers: auth(counter),
-          }),
-        },
-      ],
-    });
-    const aBase = await only('a', {
-      url: bare,
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (req) => ({ ...req, path: `/read/${holders[readIndex++ % holders.length]!.cardNo}` }),
-        },
-      ],
-    });
-
-    const aFloor = await only('a', {
-      url: bare,
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (req) => ({
-            ...req,
-            path: `/floor/card/${holders[readIndex++ % holders.length]!.cardNo}`,
-          }),
-        },
-      ],
-    });
+    /** Card reads going round every card, at `url` + the path a card number gives. */
+    const cardReads = (
+      url: string,
+      pathOf: (cardNo: string) => string,
+      headers: Record<string, string> = {},
+    ) =>
+      only('a', {
+        url,
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (req) => ({
+              ...req,
+              path: pathOf(holders[readIndex++ % holders.length]!.cardNo),
+              headers,
+            }),
+          },
+        ],
+      });
+    const aProduct = await cardReads(product, (no) => `/api/v1/cards/${no}`, auth(counter));
+    const aBase = await cardReads(bare, (no) => `/read/${no}`);
+    const aFloor = await cardReads(bare, (no) => `/floor/card/${no}`);
 
     /** Refusals by scenario and code, so an error count can be told apart from a fault. */
     const refusals = new Map<string, number>();
