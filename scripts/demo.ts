@@ -120,6 +120,17 @@ async function main(): Promise<void> {
   );
   console.log('  first rejected rows:');
   for (const r of rejections.items) console.log(`    row ${r.row} ${r.recordNo} ${r.reasons.join(',')}`);
+  const alreadyHeld = batch.byReason.NAMED_CARD_EXISTS ?? 0;
+  if (alreadyHeld > 0) {
+    // the sample's people were imported into this database before, under another team's letter
+    // (another checkout, or a var/demo.json that was removed): they already hold their cards
+    const database = new URL(loadConfig().databaseUrl).pathname.slice(1);
+    console.log(
+      `\nNote: ${alreadyHeld} rows name people who already hold a named card in the database ${database}, from` +
+        ` an earlier import.\nThe report of an empty database is 948 accepted, 52 rejected: point DATABASE_URL at` +
+        ` a new database (e.g. mysql://root@127.0.0.1:3306/citizen_card_mine) and run bash scripts/up.sh again.`,
+    );
+  }
 
   const run = await call<{ runId: string }>(base, state.admin, 'POST', '/production-runs', {});
   let produced: { status: string; produced: number };

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Express } from 'express';
+import { createConnection, type Connection } from 'mysql2';
 import { buildApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import type { AppDeps } from '../../src/deps';
@@ -24,6 +25,34 @@ export interface Harness {
 }
 
 let current: Harness | undefined;
+let suiteLock: Connection | undefined;
+
+/**
+ * One suite at a time per test database: a second run (another checkout, say) would drop the database
+ * under the first, which then fails everywhere at once with missing tables and unknown tokens. The
+ * lock is MariaDB's own, held by a connection of its own for the whole run and gone when it closes.
+ */
+async function lockTestDatabase(config: Config): Promise<void> {
+  const url = new URL(config.databaseUrl);
+  const name = url.pathname.slice(1);
+  const connection = createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  });
+  const [rows] = await connection
+    .promise()
+    .query('SELECT GET_LOCK(?, 0) AS got', [`citizen-card-suite:${name}`]);
+  if ((rows as Array<{ got: number | null }>)[0]?.got !== 1) {
+    connection.destroy();
+    throw new Error(
+      `Another test run is using the database ${name}. Wait for it, or give this checkout its own: ` +
+        'TEST_DATABASE_URL=mysql://root@127.0.0.1:3306/citizen_card_test2 TEST_QUEUE_PREFIX=cc-test2 npm test',
+    );
+  }
+  suiteLock = connection;
+}
 
 async function freshDatabase(config: Config): Promise<void> {
   const url = new URL(config.databaseUrl);
@@ -42,6 +71,7 @@ async function freshDatabase(config: Config): Promise<void> {
 export async function startHarness(): Promise<Harness> {
   if (current) return current;
   const config = loadConfig();
+  await lockTestDatabase(config);
   fs.mkdirSync(path.dirname(config.logFile!), { recursive: true });
   fs.writeFileSync(config.logFile!, '');
   await freshDatabase(config);
@@ -93,4 +123,6 @@ export async function stopHarness(): Promise<void> {
   await h.deps.queues.close();
   h.deps.redis.disconnect();
   await h.deps.db.destroy();
+  suiteLock?.destroy();
+  suiteLock = undefined;
 }
